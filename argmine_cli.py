@@ -1,0 +1,114 @@
+"""The ``argmine`` command line: thin wrappers that parse, call library code, and exit.
+
+Library code raises typed errors; only this layer turns them into messages and
+exit codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
+
+app = typer.Typer(help="argmine: find claims, premises, stances and risks in texts on e-democracy.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+annotations_app = typer.Typer(help="Check and summarise the annotated corpus.", no_args_is_help=True)
+app.add_typer(annotations_app, name="annotations")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@annotations_app.command("validate")
+def annotations_validate(directory: Path = typer.Option(ANNOTATIONS_DIR, "--dir", help="Corpus folder.")) -> None:
+    """Check schema, labels, offsets, coverage and ids; exit 1 naming each problem."""
+    from training.corpus import validate
+
+    problems = validate(directory)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        fail(f"{len(problems)} problem(s) in {directory}")
+    typer.echo(f"{directory}: ok")
+
+
+@annotations_app.command("stats")
+def annotations_stats(directory: Path = typer.Option(ANNOTATIONS_DIR, "--dir", help="Corpus folder.")) -> None:
+    """Counts per label and per source."""
+    from training.corpus import CorpusError, load_corpus, statistics
+
+    try:
+        records = load_corpus(directory)
+    except CorpusError as exc:
+        fail(str(exc))
+    stats = statistics(records)
+    for source in sorted(stats, key=lambda s: (s == "all", s)):
+        counts = stats[source]
+        typer.echo(f"{source}: {sum(counts['role'].values())} sentences in {len(counts['documents'])} documents")
+        for head in ("role", "stance", "risk"):
+            row = ", ".join(f"{label} {n}" for label, n in counts[head].most_common())
+            typer.echo(f"  {head:7s} {row}")
+
+
+@app.command("train")
+def train_command(
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML or JSON training config."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Model directory to write (default runs/<version>)."),
+    overrides: list[str] = typer.Option([], "--set", help="Override a config key: --set epochs=3"),
+    annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
+) -> None:
+    """Fine-tune the sentence classifier on the corpus; save a versioned model."""
+    from pydantic import ValidationError
+
+    from training.config import load_config
+    from training.corpus import CorpusError, fingerprint
+    from training.train import new_version, train
+
+    try:
+        cfg = load_config(config, overrides)
+    except (ValidationError, ValueError, OSError) as exc:
+        fail(f"bad training config: {exc}")
+    version = new_version(fingerprint(annotations))
+    target = out or Path("runs") / version
+    try:
+        result = train(cfg, annotations, target, version=version)
+    except CorpusError as exc:
+        fail(str(exc))
+    typer.echo(f"saved model {version} to {result.path}")
+    for name, metrics in result.metrics.items():
+        row = "  ".join(f"{h} {metrics[h]['macro_f1']:.3f}" for h in ("role", "stance", "risk"))
+        typer.echo(f"{name:14s} macro-F1  {row}  (n={metrics['n']})")
+
+
+@app.command("eval")
+def eval_command(
+    folds: int = typer.Option(5, help="Cross-validation folds, grouped by paragraph."),
+    out: Path = typer.Option(Path("EVALUATION.md"), "--out", help="Markdown report to write."),
+    json_out: Path = typer.Option(Path("evaluation.json"), "--json", help="Full results as JSON."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Training config of the fine-tuned model."),
+    overrides: list[str] = typer.Option([], "--set", help="Override a config key."),
+    annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
+    systems: str = typer.Option("majority,tfidf_lr,frozen_lr,finetuned,finetuned_seed_only",
+                                help="Comma-separated systems to evaluate."),
+) -> None:
+    """Grouped cross-validation of baselines and the fine-tuned model; writes EVALUATION.md."""
+    from training.config import load_config
+    from training.evaluate import run_evaluation
+
+    cfg = load_config(config, overrides)
+    run_evaluation(annotations, cfg, folds, out, json_out, [s.strip() for s in systems.split(",") if s.strip()])
+    typer.echo(f"wrote {out} and {json_out}")
+
+
+# --- label: offline batch labelling (models/apply.py) ---
+
+# --- serve: the HTTP service (service/) ---
+
+
+if __name__ == "__main__":
+    app()

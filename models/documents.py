@@ -1,0 +1,51 @@
+"""Labelling whole documents: segment, predict every sentence, map back to offsets.
+
+Shared by the HTTP service and offline batch labelling so both give the same
+sentences and labels for the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from models.labeler import SentenceLabels
+from models.segment import Sentence, segment
+
+Unit = Literal["document", "sentence"]
+PredictBatch = Callable[[Sequence[str]], list[SentenceLabels]]
+
+
+def split(text: str, unit: Unit = "document") -> list[Sentence]:
+    """Sentences of a document, or the record itself when it already is one sentence."""
+    if unit == "sentence":
+        stripped = text.strip()
+        if not stripped:
+            return []
+        start = text.index(stripped)
+        return [Sentence(start, start + len(stripped), stripped)]
+    return segment(text)
+
+
+def sentence_record(doc_id: str, sent_id: int, sentence: Sentence, labels: SentenceLabels,
+                    model_version: str) -> dict[str, Any]:
+    return {
+        "doc_id": doc_id, "sent_id": sent_id, "start": sentence.start, "end": sentence.end, "text": sentence.text,
+        "role": labels.role, "stance": labels.stance, "risk": labels.risk,
+        "probabilities": labels.probabilities, "uncertainty": labels.uncertainty, "entropy": labels.entropy,
+        "model_version": model_version,
+    }
+
+
+def label_documents(documents: Sequence[tuple[str, str]], predict_batch: PredictBatch, model_version: str,
+                    unit: Unit = "document") -> list[list[dict[str, Any]]]:
+    """One list of sentence records per ``(doc_id, text)``, all sentences in one predict call."""
+    pieces = [split(text, unit) for _, text in documents]
+    flat = [s.text for sentences in pieces for s in sentences]
+    labels = predict_batch(flat) if flat else []
+    out: list[list[dict[str, Any]]] = []
+    cursor = 0
+    for (doc_id, _), sentences in zip(documents, pieces):
+        out.append([sentence_record(doc_id, i, s, labels[cursor + i], model_version) for i, s in enumerate(sentences)])
+        cursor += len(sentences)
+    return out

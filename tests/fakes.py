@@ -1,0 +1,48 @@
+"""A fake labeler with the SentenceLabeler predict contract, for tests of code around the model.
+
+Deterministic and instant: labels follow keywords, so tests can assert exact labels
+without training anything. It counts calls, so batching tests can assert coalescing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from models.labeler import SentenceLabels, labels_from_proba
+from models.scheme import HEADS
+
+
+class FakeLabeler:
+    version = "fake-1"
+
+    def __init__(self, delay: float = 0.0, fail: bool = False):
+        self.delay = delay
+        self.fail = fail
+        self.calls: list[int] = []  # batch size of every predict call
+        self._lock = threading.Lock()
+
+    def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            self.calls.append(len(texts))
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fail:
+            raise RuntimeError("fake model failure")
+        out = {head: np.full((len(texts), len(labels)), 0.1, dtype=np.float32) for head, labels in HEADS.items()}
+        for i, text in enumerate(texts):
+            lower = text.lower()
+            role = "premise" if any(c.isdigit() for c in text) else "claim" if "should" in lower or "must" in lower else "none"
+            stance = ("populist" if "citizen" in lower else "pluralist" if "ngo" in lower or "parties" in lower
+                      else "skeptical" if "control" in lower or "surveillance" in lower else "none")
+            risk = "true" if any(w in lower for w in ("hack", "risk", "surveillance", "divide")) else "false"
+            for head, label in (("role", role), ("stance", stance), ("risk", risk)):
+                out[head][i, HEADS[head].index(label)] = 0.9
+                out[head][i] /= out[head][i].sum()
+        return out
+
+    def predict(self, texts: Sequence[str]) -> list[SentenceLabels]:
+        return labels_from_proba(self.predict_proba(texts))

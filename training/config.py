@@ -1,0 +1,55 @@
+"""Typed training configuration: file -> validated model -> CLI overrides -> saved copy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.labeler import SentenceLabeler
+
+
+class TrainConfig(BaseModel):
+    """The recipe of a model. Unknown keys are refused so a typo never goes unnoticed."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    seed: int = 13
+    epochs: int = Field(12, ge=1)
+    batch_size: int = Field(16, ge=1)
+    learning_rate: float = Field(1e-4, gt=0)
+    head_learning_rate: float = Field(2e-3, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    trainable_layers: int = Field(2, ge=0, le=6)
+    dropout: float = Field(0.1, ge=0, lt=1)
+    max_length: int = Field(128, ge=8, le=512)
+    class_weighting: Literal["none", "sqrt", "balanced"] = "sqrt"
+    patience: int = Field(3, ge=1)
+    max_steps: int | None = Field(None, ge=1)
+    # Share of the training sections held out for early stopping.
+    dev_fraction: float = Field(0.15, gt=0, lt=1)
+    sources: tuple[Literal["seed", "authored", "user"], ...] = ("seed", "authored", "user")
+    device: str = "auto"
+
+    def labeler(self) -> SentenceLabeler:
+        fields = set(SentenceLabeler.__dataclass_fields__) - {"inference"}
+        return SentenceLabeler(**{k: v for k, v in self.model_dump().items() if k in fields})
+
+
+def load_config(path: Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
+    data: dict[str, Any] = {}
+    if path is not None:
+        text = Path(path).read_text(encoding="utf-8")
+        data = (json.loads(text) if Path(path).suffix == ".json" else yaml.safe_load(text)) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a training config is a mapping of keys to values")
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        data[key.strip()] = yaml.safe_load(value)  # "3" -> 3, "1e-4" -> 1e-4, "[seed]" -> list
+    return TrainConfig.model_validate(data)

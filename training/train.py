@@ -1,0 +1,107 @@
+"""``argmine train``: fit the labeler on the corpus and save a versioned model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from models.labeler import ProgressCallback, SentenceLabeler
+from training.config import TrainConfig
+from training.corpus import fingerprint, load_corpus
+from training.metrics import predictions_from_proba, report
+from training.splits import dev_split, eval_split, in_eval_split
+
+
+@dataclass
+class TrainResult:
+    labeler: SentenceLabeler
+    metrics: dict[str, Any]
+    path: Path
+
+
+def user_records(annotations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Annotations stored through the service, shaped like corpus records."""
+    out = []
+    for a in annotations:
+        group = a.get("doc_id") or hashlib.sha1(a["text"].encode()).hexdigest()[:12]
+        out.append({"doc_id": a.get("doc_id") or "user", "text": a["text"], "role": a["role"], "stance": a["stance"],
+                    "risk": bool(a["risk"]), "source": "user", "section": f"user#{group}"})
+    return out
+
+
+def evaluate_on(labeler: SentenceLabeler, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Reports on the whole set and on each source apart: real text never mixes with authored."""
+    if not records:
+        return {}
+    predicted = predictions_from_proba(labeler.predict_proba([r["text"] for r in records]))
+    metrics = {"eval": report(records, predicted)}
+    for source in sorted({r["source"] for r in records}):
+        index = [i for i, r in enumerate(records) if r["source"] == source]
+        metrics[f"eval_{source}"] = report([records[i] for i in index],
+                                           {h: [v[i] for i in index] for h, v in predicted.items()})
+    return metrics
+
+
+def new_version(corpus_fingerprint: str) -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + corpus_fingerprint[:6]
+
+
+def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[dict[str, Any]] = (),
+          progress: bool = True, callback: ProgressCallback | None = None, version: str | None = None) -> TrainResult:
+    records = load_corpus(corpus_dir, sources=tuple(s for s in config.sources if s != "user"))
+    if "user" in config.sources:
+        records += user_records(extra)
+    train_records, held_out = eval_split(records)
+    fit_records, dev_records = dev_split(train_records, config.dev_fraction, config.seed)
+    labeler = config.labeler().fit(fit_records, dev_records, progress=progress, callback=callback)
+    metrics = evaluate_on(labeler, held_out)
+    corpus_hash = fingerprint(corpus_dir)
+    if extra:
+        corpus_hash = hashlib.sha256((corpus_hash + json.dumps([r["text"] for r in extra])).encode()).hexdigest()[:16]
+    training = {
+        "version": version or new_version(corpus_hash),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": config.model_dump(mode="json"),
+        "seed": config.seed,
+        "corpus": {
+            "fingerprint": corpus_hash,
+            "sentences": len(records),
+            "documents": len({r["doc_id"] for r in records}),
+            "by_source": dict(Counter(r["source"] for r in records)),
+            "splits": {"train": len(fit_records), "dev": len(dev_records), "eval": len(held_out)},
+        },
+        "versions": library_versions(),
+        "git_commit": git_commit(),
+        "eval_split": "sections whose sha1 % 5 == 0 (training.splits.in_eval_split)",
+    }
+    path = labeler.save(out_dir, training, metrics)
+    return TrainResult(labeler, metrics, path)
+
+
+def library_versions() -> dict[str, str]:
+    import datasets
+    import sklearn
+    import torch
+    import transformers
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
+            "datasets": datasets.__version__, "scikit-learn": sklearn.__version__}
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+__all__ = ["TrainResult", "evaluate_on", "in_eval_split", "train", "user_records"]
