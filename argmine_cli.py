@@ -55,6 +55,25 @@ def annotations_stats(directory: Path = typer.Option(ANNOTATIONS_DIR, "--dir", h
             typer.echo(f"  {head:7s} {row}")
 
 
+@annotations_app.command("agreement")
+def annotations_agreement(
+    first: Path = typer.Argument(..., help="First pass (JSONL)."),
+    second: Path = typer.Argument(..., help="Second, blind pass (JSONL) over some of the same sentences."),
+    exclude: list[int] = typer.Option([], "--exclude", help="sent_id to leave out (e.g. guideline examples)."),
+) -> None:
+    """Cohen's kappa per dimension and the most frequent confusions between two passes."""
+    from training.agreement import agreement, paired, read_jsonl
+
+    a, b = paired(read_jsonl(first), read_jsonl(second))
+    keep = [i for i, r in enumerate(b) if r["sent_id"] not in set(exclude)]
+    result = agreement([a[i] for i in keep], [b[i] for i in keep])
+    typer.echo(f"{result['n']} sentences labelled in both passes")
+    for head in ("role", "stance", "risk"):
+        r = result[head]
+        confusions = ", ".join(f"{c['first']}->{c['second']} {c['count']}" for c in r["confusions"]) or "none"
+        typer.echo(f"  {head:7s} kappa {r['kappa']:.3f}  observed {r['observed']:.3f}  confusions: {confusions}")
+
+
 @app.command("train")
 def train_command(
     config: Optional[Path] = typer.Option(None, "--config", help="YAML or JSON training config."),
