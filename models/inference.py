@@ -84,6 +84,8 @@ class Engine:
         self.tokenizer = tokenizer
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        if not texts:
+            return []
         return self.tokenizer(list(texts), truncation=True, max_length=self.settings.max_length)["input_ids"]
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:

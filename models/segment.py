@@ -74,20 +74,25 @@ def _units(text: str) -> list[tuple[int, int]]:
     units: list[tuple[int, int]] = []
     current: tuple[int, int] | None = None
     previous = ""  # the previous line of the current unit
-    after_heading = False
+    after_heading = in_bullet = False
     for i, (s, e) in enumerate(spans):
         line = text[s:e]
         if not line.strip():
             if current:
                 units.append(current)
-            current, previous, after_heading = None, "", False
+            current, previous, after_heading, in_bullet = None, "", False, False
             continue
         nxt = text[spans[i + 1][0]:spans[i + 1][1]] if i + 1 < len(spans) else ""
         heading = _is_heading(line, nxt, previous)
-        if current is None or after_heading or heading or _BULLET.match(line):
+        bullet = _BULLET.match(line) is not None
+        # A bullet item runs on over indented or lower-case lines; a flush,
+        # capitalised line after it is running text again.
+        leaves_bullet = in_bullet and not (line[:1].isspace() or line.lstrip()[:1].islower())
+        if current is None or after_heading or heading or bullet or leaves_bullet:
             if current:
                 units.append(current)
             current = (s, e)
+            in_bullet = bullet
         else:
             current = (current[0], e)
         previous, after_heading = line, heading

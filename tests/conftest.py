@@ -1,0 +1,46 @@
+"""Shared fixtures: a tiny corpus on disk in the real format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from models.segment import segment
+
+TINY_DOCS = {
+    "tiny-a": (
+        "E-Participation\n\nOnline petitions let citizens speak to parliament directly. "
+        "In 2023 the portal received 12,000 petitions. Hackers could manipulate online votes.\n\n"
+        "NGOs and independent media use the same tools to organise. The government must fund rural access."
+    ),
+    "tiny-b": (
+        "The portal changed nothing for most people. Surveillance of users is a growing risk.\n\n"
+        "G2B stands for Government-to-Business. Estonia introduced internet voting in 2005."
+    ),
+}
+TINY_LABELS = {
+    "tiny-a": [("none", "none", False), ("claim", "populist", False), ("premise", "none", False),
+               ("claim", "skeptical", True), ("claim", "pluralist", False), ("claim", "none", True)],
+    "tiny-b": [("claim", "skeptical", False), ("claim", "skeptical", True), ("none", "none", False),
+               ("premise", "none", False)],
+}
+
+
+def write_corpus(root: Path, source: str = "authored") -> Path:
+    (root / "documents").mkdir(parents=True, exist_ok=True)
+    for doc_id, text in TINY_DOCS.items():
+        (root / "documents" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        sentences = segment(text)
+        assert len(sentences) == len(TINY_LABELS[doc_id])
+        with (root / f"{doc_id}.jsonl").open("w", encoding="utf-8") as f:
+            for i, (s, (role, stance, risk)) in enumerate(zip(sentences, TINY_LABELS[doc_id])):
+                f.write(json.dumps({"doc_id": doc_id, "sent_id": i, "text": s.text, "start": s.start, "end": s.end,
+                                    "role": role, "stance": stance, "risk": risk, "source": source}) + "\n")
+    return root
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "annotations")
