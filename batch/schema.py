@@ -1,0 +1,74 @@
+"""The output record and its flat form for CSV and Parquet.
+
+JSONL keeps the service's nested record (``models.documents.sentence_record``),
+plus ``meta`` with the input's other fields when it has any. CSV and Parquet need
+one fixed set of columns, so the nested probabilities and entropies become dotted
+columns (``probabilities.role.claim``, ``entropy.stance``) and ``meta`` becomes one
+JSON text column: input fields vary from record to record, a fixed schema cannot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from models.scheme import HEADS
+
+BASE_COLUMNS: tuple[str, ...] = ("doc_id", "sent_id", "start", "end", "text", "role", "stance", "risk",
+                                 "uncertainty", "model_version")
+PROBABILITY_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
+    (f"probabilities.{head}.{label}", head, label) for head, labels in HEADS.items() for label in labels)
+ENTROPY_COLUMNS: tuple[tuple[str, str], ...] = tuple((f"entropy.{head}", head) for head in HEADS)
+COLUMNS: tuple[str, ...] = (BASE_COLUMNS + tuple(c for c, _, _ in PROBABILITY_COLUMNS)
+                            + tuple(c for c, _ in ENTROPY_COLUMNS) + ("meta",))
+_INTS = ("sent_id", "start", "end")
+_FLOATS = ("uncertainty", *(c for c, _, _ in PROBABILITY_COLUMNS), *(c for c, _ in ENTROPY_COLUMNS))
+
+
+def dump_meta(meta: Mapping[str, Any]) -> str:
+    # default=str: Parquet inputs carry dates and decimals, which JSON has no type for.
+    return json.dumps(meta, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat row of one nested sentence record."""
+    row = {column: record[column] for column in BASE_COLUMNS}
+    for column, head, label in PROBABILITY_COLUMNS:
+        row[column] = record["probabilities"][head][label]
+    for column, head in ENTROPY_COLUMNS:
+        row[column] = record["entropy"][head]
+    meta = record.get("meta")
+    row["meta"] = dump_meta(meta) if meta else None
+    return row
+
+
+def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The nested record of a flat row; CSV strings are converted back to their types."""
+    record: dict[str, Any] = {column: row[column] for column in BASE_COLUMNS}
+    for column in _INTS:
+        record[column] = int(record[column])
+    if isinstance(record["risk"], str):
+        record["risk"] = record["risk"] == "true"
+    record["uncertainty"] = float(record["uncertainty"])
+    record["probabilities"] = {head: {} for head in HEADS}
+    for column, head, label in PROBABILITY_COLUMNS:
+        record["probabilities"][head][label] = float(row[column])
+    record["entropy"] = {head: float(row[column]) for column, head in ENTROPY_COLUMNS}
+    if row.get("meta"):
+        record["meta"] = json.loads(row["meta"])
+    return record
+
+
+def csv_row(record: Mapping[str, Any]) -> list[str]:
+    row = flatten(record)
+    row["risk"] = "true" if row["risk"] else "false"  # the scheme's names, not Python's True
+    return ["" if row[c] is None else str(row[c]) for c in COLUMNS]
+
+
+def arrow_schema():
+    """The Parquet schema; every part file has exactly this one, so they read as one table."""
+    import pyarrow as pa
+
+    types = {"sent_id": pa.int32(), "start": pa.int64(), "end": pa.int64(), "risk": pa.bool_()}
+    return pa.schema([(c, types.get(c, pa.float64() if c in _FLOATS else pa.string())) for c in COLUMNS])
