@@ -1,0 +1,46 @@
+"""``--model DIR|VERSION`` -> a model directory, and loading it for batch inference."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from batch.errors import ModelNotFoundError
+from models.inference import InferenceSettings, resolve_device
+from models.labeler import SentenceLabeler
+from models.paths import DEFAULT_MODEL_DIR
+
+
+def resolve_model(spec: str | None, models_dir: Path, default_dir: Path = DEFAULT_MODEL_DIR) -> Path:
+    """A directory wins; a bare name is a version under ``models_dir`` (the service's store)."""
+    if spec is None:
+        if not (default_dir / "config.json").exists():
+            raise ModelNotFoundError(f"no model at {default_dir}: the shipped default model is missing; "
+                                     "train one with `argmine train` and pass --model DIR")
+        return default_dir
+    path = Path(spec)
+    if path.is_dir():
+        return path
+    if path.name == spec:  # no separators: a version name
+        if (models_dir / spec).is_dir():
+            return models_dir / spec
+        if (default_dir / "training.json").exists() and model_version(default_dir) == spec:
+            return default_dir
+    raise ModelNotFoundError(f"--model {spec!r} is neither a model directory nor a version in {models_dir}")
+
+
+def model_version(directory: Path) -> str:
+    """The version a model stamps on its records, read without loading the weights."""
+    try:
+        training = json.loads((directory / "training.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelNotFoundError(f"{directory} has no readable training.json: {exc}") from exc
+    return training.get("version", "unversioned")  # as SentenceLabeler.version
+
+
+def load_labeler(directory: Path, device: str = "auto", batch_tokens: int | None = None) -> SentenceLabeler:
+    """The labeler for batch work; an unusable ``device`` fails here, before any input is read."""
+    resolve_device(device)
+    settings = InferenceSettings(device=device) if batch_tokens is None else \
+        InferenceSettings(device=device, batch_tokens=batch_tokens)
+    return SentenceLabeler.load(directory, inference=settings)
