@@ -126,6 +126,77 @@ def eval_command(
 
 # --- label: offline batch labelling (models/apply.py) ---
 
+from typing import Literal  # noqa: E402  (kept in this section: others edit the imports above)
+
+
+@app.command("label")
+def label_command(
+    inputs: list[str] = typer.Argument(..., help="Text files, folders of them, .jsonl/.csv/.parquet files, or - (stdin)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output by extension: .jsonl, .csv, or .parquet "
+                                "(a directory of part files)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model directory, or a version in <data dir>/models; "
+                                        "default: the shipped model."),
+    unit: Literal["document", "sentence"] = typer.Option("document", help="sentence: each record is one sentence."),
+    engine: Literal["local", "ray"] = typer.Option("local", help="ray needs the extra: pip install -e '.[ray]'."),
+    device: Literal["auto", "cpu", "cuda"] = typer.Option("auto", help="Where the model runs."),
+    batch_tokens: Optional[int] = typer.Option(None, min=64, help="Padded tokens per forward pass [default: 8192]."),
+    chunk_size: int = typer.Option(256, min=1, help="Documents per predict call and per atomic write."),
+    resume: bool = typer.Option(False, "--resume", help="Skip documents already complete in the output."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output."),
+    on_error: Literal["skip", "fail"] = typer.Option("skip", help="Bad records: report and skip, or stop the run."),
+    summary: Optional[Path] = typer.Option(None, help="Also write one row per document (.jsonl, .csv, .parquet)."),
+    max_chars: int = typer.Option(1_000_000, min=1, help="Longer documents are bad records."),
+    id_column: str = typer.Option("id", help="Id field of JSONL, CSV and Parquet records."),
+    text_column: str = typer.Option("text", help="Text field of JSONL, CSV and Parquet records."),
+    input_format: Literal["auto", "txt", "jsonl", "csv", "parquet"] = typer.Option(
+        "auto", help="auto: by extension (stdin: jsonl)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
+    ray_address: Optional[str] = typer.Option(None, help="Ray cluster address; default: a local instance."),
+    actors: Optional[int] = typer.Option(None, min=1, help="Ray predictor actors [default: one per GPU, else 1]."),
+    cpus_per_actor: float = typer.Option(1.0, min=0.1, help="CPUs (torch threads) per Ray predictor actor."),
+) -> None:
+    """Label corpora offline: one record per sentence, written as it goes, resumable."""
+    from functools import partial
+
+    from batch.errors import BatchError
+    from batch.job import LabelJob
+    from batch.model import load_labeler, model_version, resolve_model
+    from batch.readers import ReadOptions
+    from models.artifacts import ModelFormatError
+
+    try:
+        job = LabelJob(tuple(inputs), output, ReadOptions(id_column, text_column, max_chars, input_format), unit,
+                       chunk_size, on_error=on_error, resume=resume, force=force, summary=summary, progress=progress)
+        model_dir = resolve_model(model, _models_dir(model))
+        if engine == "ray":
+            from batch.ray_engine import RayOptions, label_ray
+
+            stats = label_ray(job, partial(load_labeler, model_dir.resolve(), device, batch_tokens),
+                              model_version(model_dir), RayOptions(ray_address, actors, cpus_per_actor, device))
+        else:
+            from batch.local import label_local
+
+            try:
+                labeler = load_labeler(model_dir, device, batch_tokens)
+            except RuntimeError as exc:  # torch: an unusable --device
+                fail(str(exc))
+            stats = label_local(job, labeler)
+    except (BatchError, ModelFormatError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail(f"interrupted; {output} keeps every completed chunk: rerun with --resume to finish", code=130)
+    typer.echo(stats.line(), err=True)
+
+
+def _models_dir(model: Optional[str]) -> Path:
+    """The service's model store, read from its settings only when a version name needs it."""
+    if model is None or Path(model).is_dir():
+        return Path("data") / "models"
+    from service.settings import Settings
+
+    return Settings().models_dir
+
+
 # --- serve: the HTTP service (service/) ---
 
 
