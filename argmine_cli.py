@@ -74,6 +74,30 @@ def annotations_agreement(
         typer.echo(f"  {head:7s} kappa {r['kappa']:.3f}  observed {r['observed']:.3f}  confusions: {confusions}")
 
 
+@annotations_app.command("sample")
+def annotations_sample(
+    doc_id: str = typer.Argument(..., help="Document to sample from."),
+    out: Path = typer.Option(..., "-o", "--out", help="JSONL of the sampled sentences, without labels."),
+    min_sentences: int = typer.Option(170, "--min", help="Sample at least this many sentences."),
+    seed: int = typer.Option(7, help="Random seed of the paragraph draw."),
+    directory: Path = typer.Option(ANNOTATIONS_DIR, "--dir", help="Corpus folder."),
+) -> None:
+    """Draw whole paragraphs for a blind second annotation pass (labels stripped)."""
+    import json
+
+    from training.agreement import sample_paragraphs
+    from training.corpus import load_corpus
+
+    records = [r for r in load_corpus(directory) if r["doc_id"] == doc_id]
+    if not records:
+        fail(f"no annotated document {doc_id!r} in {directory}")
+    sample = sample_paragraphs(records, min_sentences, seed)
+    keys = ("doc_id", "sent_id", "paragraph", "text", "start", "end")
+    out.write_text("".join(json.dumps({k: r[k] for k in keys}, ensure_ascii=False) + "\n" for r in sample),
+                   encoding="utf-8")
+    typer.echo(f"{len(sample)} sentences in {len({r['paragraph'] for r in sample})} paragraphs -> {out}")
+
+
 @app.command("train")
 def train_command(
     config: Optional[Path] = typer.Option(None, "--config", help="YAML or JSON training config."),
@@ -198,6 +222,40 @@ def _models_dir(model: Optional[str]) -> Path:
 
 
 # --- serve: the HTTP service (service/) ---
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on; 0.0.0.0 for every interface."),
+    port: int = typer.Option(8000, help="TCP port."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir",
+                                            help="Database, trained models, jobs, API token [default: ./data, "
+                                                 "or ARGMINE_DATA_DIR]."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir",
+                                             help="The default model [default: the shipped one, or ARGMINE_MODEL_DIR]."),
+    log_level: str = typer.Option("info", help="debug, info, warning or error."),
+) -> None:
+    """Run the HTTP service; API docs at http://HOST:PORT/docs. Other settings: ARGMINE_* variables."""
+    import logging
+
+    import uvicorn
+    from pydantic import ValidationError
+
+    from service.app import create_app
+    from service.registry import Registry, RegistryError
+    from service.settings import Settings
+
+    overrides = {k: v for k, v in {"data_dir": data_dir, "model_dir": model_dir}.items() if v is not None}
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        fail(f"bad service settings: {exc}")
+    try:
+        Registry(settings.models_dir, settings.model_dir).default
+    except RegistryError as exc:
+        fail(str(exc))
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One worker: the batcher coalesces requests inside one process, and training
+    # jobs are tracked by it; scale with more machines, not more workers.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.lower(), workers=1)
 
 
 if __name__ == "__main__":

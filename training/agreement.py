@@ -40,3 +40,22 @@ def agreement(a: list[dict[str, Any]], b: list[dict[str, Any]], top: int = 5) ->
             "confusions": [{"first": p, "second": q, "count": n} for (p, q), n in confusions.most_common(top)],
         }
     return out
+
+
+def sample_paragraphs(records: list[dict[str, Any]], min_sentences: int, seed: int) -> list[dict[str, Any]]:
+    """Whole paragraphs drawn at random until ``min_sentences`` are covered.
+
+    Whole paragraphs, so the second annotator reads every sentence in its context.
+    """
+    import random
+
+    paragraphs = sorted({r["paragraph"] for r in records})
+    random.Random(seed).shuffle(paragraphs)
+    chosen: set[int] = set()
+    count = 0
+    for paragraph in paragraphs:
+        if count >= min_sentences:
+            break
+        chosen.add(paragraph)
+        count += sum(r["paragraph"] == paragraph for r in records)
+    return [r for r in records if r["paragraph"] in chosen]
