@@ -136,7 +136,7 @@ def eval_command(
     config: Optional[Path] = typer.Option(None, "--config", help="Training config of the fine-tuned model."),
     overrides: list[str] = typer.Option([], "--set", help="Override a config key."),
     annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
-    systems: str = typer.Option("majority,tfidf_lr,frozen_lr,finetuned,finetuned_seed_only",
+    systems: str = typer.Option("majority,tfidf_lr,tfidf_lr_seed_only,frozen_lr,finetuned,finetuned_seed_only",
                                 help="Comma-separated systems to evaluate."),
 ) -> None:
     """Grouped cross-validation of baselines and the fine-tuned model; writes EVALUATION.md."""
