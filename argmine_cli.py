@@ -138,14 +138,19 @@ def eval_command(
     annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
     systems: str = typer.Option("majority,tfidf_lr,tfidf_lr_seed_only,frozen_lr,finetuned,finetuned_seed_only",
                                 help="Comma-separated systems to evaluate."),
+    card: Optional[Path] = typer.Option(None, "--card", help="Also add the results to this model's card."),
 ) -> None:
     """Grouped cross-validation of baselines and the fine-tuned model; writes EVALUATION.md."""
     from training.config import load_config
-    from training.evaluate import run_evaluation
+    from training.evaluate import run_evaluation, write_to_card
 
     cfg = load_config(config, overrides)
-    run_evaluation(annotations, cfg, folds, out, json_out, [s.strip() for s in systems.split(",") if s.strip()])
+    results = run_evaluation(annotations, cfg, folds, out, json_out,
+                             [s.strip() for s in systems.split(",") if s.strip()])
     typer.echo(f"wrote {out} and {json_out}")
+    if card is not None:
+        write_to_card(results, card)
+        typer.echo(f"added the cross-validation results to {card}/metrics.json and its model card")
 
 
 # --- label: offline batch labelling (models/apply.py) ---

@@ -30,7 +30,15 @@ def render_card(config: dict[str, Any], training: dict[str, Any], metrics: dict[
         "",
         "## Metrics",
     ]
+    lines += ["Held-out evaluation split (fixed sections never trained on):", ""]
     lines += render_metrics(metrics)
+    cv = metrics.get("cross_validation")
+    if cv:
+        lines += ["", f"Cross-validation ({cv['folds']} folds grouped by paragraph, `argmine eval`), macro-F1:", "",
+                  "| system | subset | role | stance | risk |", "|---|---|---|---|---|"]
+        for system, subsets in cv["systems"].items():
+            for subset, scores in subsets.items():
+                lines.append(f"| {system} | {subset} | " + " | ".join(f"{scores[h]:.3f}" for h in ("role", "stance", "risk")) + " |")
     lines += [
         "",
         "## Limits",
@@ -47,7 +55,7 @@ def render_metrics(metrics: dict[str, Any]) -> list[str]:
             "|---|---|---|---|---|"]
     found = False
     for name, result in metrics.items():
-        if not isinstance(result, dict) or "role" not in result:
+        if not isinstance(result, dict) or "role" not in result or "macro_f1" not in result["role"]:
             continue
         found = True
         cells = [f"{result[h]['macro_f1']:.3f}" for h in ("role", "stance", "risk")]

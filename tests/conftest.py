@@ -28,7 +28,8 @@ TINY_LABELS = {
 }
 
 
-def write_corpus(root: Path, source: str = "authored") -> Path:
+def write_corpus(root: Path, sources: dict[str, str] | None = None) -> Path:
+    """The tiny corpus in the real on-disk format; ``sources`` maps doc_id to its source."""
     (root / "documents").mkdir(parents=True, exist_ok=True)
     for doc_id, text in TINY_DOCS.items():
         (root / "documents" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
@@ -37,7 +38,8 @@ def write_corpus(root: Path, source: str = "authored") -> Path:
         with (root / f"{doc_id}.jsonl").open("w", encoding="utf-8") as f:
             for i, (s, (role, stance, risk)) in enumerate(zip(sentences, TINY_LABELS[doc_id])):
                 f.write(json.dumps({"doc_id": doc_id, "sent_id": i, "text": s.text, "start": s.start, "end": s.end,
-                                    "role": role, "stance": stance, "risk": risk, "source": source}) + "\n")
+                                    "role": role, "stance": stance, "risk": risk,
+                                    "source": (sources or {}).get(doc_id, "authored")}) + "\n")
     return root
 
 

@@ -120,6 +120,24 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
     return results
 
 
+def write_to_card(results: dict[str, Any], model_dir: Path) -> None:
+    """Add the cross-validation summary to a saved model's metrics and card."""
+    from models import artifacts
+    from models.card import render_card
+
+    metrics = artifacts.read_json(model_dir / "metrics.json")
+    metrics["cross_validation"] = {
+        "folds": results["folds"], "corpus_fingerprint": results["corpus_fingerprint"],
+        "systems": {name: {subset: {h: r[h]["macro_f1"] for h in HEADS} for subset, r in by_subset.items()
+                           if subset in ("seed", "authored")}
+                    for name, by_subset in results["results"].items()},
+    }
+    artifacts.write_json(model_dir / "metrics.json", metrics)
+    config = artifacts.read_json(model_dir / "config.json")
+    training = artifacts.read_json(model_dir / "training.json")
+    (model_dir / "README.md").write_text(render_card(config, training, metrics), encoding="utf-8")
+
+
 def summary_table(results: dict[str, Any], subset: str) -> list[str]:
     rows = ["| system | role | stance | risk | mean |", "|---|---|---|---|---|"]
     for name, by_subset in results["results"].items():
