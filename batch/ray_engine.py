@@ -1,0 +1,183 @@
+"""The Ray engine: the local engine's labelling, spread over a Ray cluster with Ray Data.
+
+    files, listed on the driver
+    -> flat_map: each file read by the local engine's readers on CPU workers;
+       documents checked, already-done ids dropped, text split into sentences
+    -> map_batches over an actor pool of predictors (one GPU per actor where the
+       cluster has GPUs): one predict call per batch of documents
+    -> iter_batches on the driver: duplicates and bad records handled by the same
+       ``Admission``, whole documents written in chunks by the same writers
+
+Writing on the driver keeps the local engine's output formats, chunk-atomic
+commits and ``--resume`` unchanged; the driver only parses and appends records,
+which is cheap next to the model. Sentences come from ``models.documents.split``
+and records from ``sentence_record``, so labels equal the local engine's. Output
+order follows completion, not input (Ray does not preserve order by default).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from batch.errors import BatchError
+from batch.job import Admission, LabelJob, Predictor, with_meta, write_summary_file
+from batch.progress import Progress, RunStats
+from batch.readers import STDIN, ReadOptions, Source, check_inputs, estimate_total, read_source, sources
+from batch.records import BadRecord
+from batch.resume import prepare_output
+from batch.schema import dump_meta
+from models.documents import Unit, sentence_record, split
+from models.segment import Sentence
+
+# Every row has every column, whatever its status, so blocks share one schema.
+_EMPTY_ROW = {"doc_id": "", "where": "", "status": "", "reason": "", "detail": "", "text": "", "spans": "", "meta": ""}
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    address: str | None = None  # None: the running Ray instance, else a new local one
+    actors: int | None = None  # predictor actors; None: one per GPU, or 1 without GPUs
+    cpus_per_actor: float = 1.0  # torch in an actor uses this many threads
+    device: str = "auto"  # "cpu" keeps actors off GPUs; "cuda" requires them
+
+
+def read_and_segment(row: Mapping[str, Any], options: ReadOptions, unit: Unit, done: frozenset[str]) -> Iterator[dict]:
+    """The documents of one input file as rows: checked, resumed ones marked, split into sentences."""
+    source = Source(str(row["path"]), row["format"], row["doc_id"] or None)
+    for item in read_source(source, options):
+        if isinstance(item, BadRecord):
+            yield {**_EMPTY_ROW, "where": item.where, "status": "bad", "reason": item.reason, "detail": item.detail}
+        elif item.doc_id in done:
+            yield {**_EMPTY_ROW, "doc_id": item.doc_id, "where": item.where, "status": "done"}
+        else:
+            spans = [[s.start, s.end] for s in split(item.text, unit)]
+            yield {**_EMPTY_ROW, "doc_id": item.doc_id, "where": item.where, "status": "ok", "text": item.text,
+                   "spans": json.dumps(spans), "meta": dump_meta(item.meta) if item.meta else ""}
+
+
+class PredictorActor:
+    """One model per actor, loaded once; labels a batch of documents with one predict call."""
+
+    def __init__(self, factory: Callable[[], Predictor]):
+        self.predictor = factory()
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        documents: list[tuple[int, str, list[Sentence]]] = []
+        for i, status in enumerate(batch["status"]):
+            if status == "ok":
+                text = str(batch["text"][i])
+                documents.append((i, str(batch["doc_id"][i]),
+                                  [Sentence(s, e, text[s:e]) for s, e in json.loads(batch["spans"][i])]))
+        texts = [s.text for _, _, sentences in documents for s in sentences]
+        labels = self.predictor.predict(texts) if texts else []
+        records = [""] * len(batch["status"])
+        cursor = 0
+        for i, doc_id, sentences in documents:
+            records[i] = json.dumps([sentence_record(doc_id, j, s, labels[cursor + j], self.predictor.version)
+                                     for j, s in enumerate(sentences)], ensure_ascii=False)
+            cursor += len(sentences)
+        out = {k: v for k, v in batch.items() if k not in ("text", "spans")}  # texts travel inside records
+        out["records"] = np.array(records, dtype=object)
+        return out
+
+
+def label_ray(job: LabelJob, factory: Callable[[], Predictor], model_version: str,
+              options: RayOptions = RayOptions()) -> RunStats:
+    """Label ``job.inputs`` into ``job.output`` on Ray; ``factory`` builds a predictor in each actor."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise BatchError('--engine ray needs Ray: pip install -e ".[ray]"') from exc
+    if STDIN in job.inputs:
+        raise BatchError("--engine ray reads input files on its workers; save standard input to a file first")
+    started = time.monotonic()
+    check_inputs(job.inputs, job.read)
+    owned = not ray.is_initialized()
+    if owned:
+        ray.init(address=options.address, include_dashboard=False, log_to_driver=False)
+    try:
+        state = prepare_output(job.output, model_version, job.resume, job.force)
+        return _run(ray, job, factory, model_version, options, state, started)
+    finally:
+        if owned:
+            ray.shutdown()
+
+
+def _actor_resources(ray, options: RayOptions) -> tuple[int, float]:
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    if options.device == "cuda" and not gpus:
+        raise BatchError("--device cuda was asked for but the Ray cluster has no GPUs; use --device auto or cpu")
+    per_actor = 1.0 if gpus and options.device != "cpu" else 0.0
+    actors = options.actors or (gpus if per_actor else 1)
+    return actors, per_actor
+
+
+def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: str, options: RayOptions,
+         state, started: float) -> RunStats:
+    stats = RunStats()
+    total = estimate_total(job.inputs, job.read) if job.progress else None
+    progress = Progress(None if total is None else max(total - len(state.done), 0), job.progress)
+    admission = Admission(state.done, job.on_error, stats, progress.note)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # ours counts documents; Ray's would count blocks beside it
+    actors, gpus = _actor_resources(ray, options)
+    items = [{"path": s.path, "format": s.format, "doc_id": s.doc_id or ""} for s in sources(job.inputs, job.read)]
+    dataset = (ray.data.from_items(items)
+               .flat_map(read_and_segment, fn_kwargs={"options": job.read, "unit": job.unit,
+                                                      "done": frozenset(state.done)})
+               .map_batches(PredictorActor, fn_constructor_args=(factory,), batch_size=job.chunk_size,
+                            compute=ray.data.ActorPoolStrategy(size=actors), num_gpus=gpus,
+                            num_cpus=options.cpus_per_actor))
+    pending: list[dict[str, Any]] = []
+    pending_docs = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_docs
+        state.writer.write_chunk(pending)
+        stats.documents += pending_docs
+        stats.sentences += len(pending)
+        progress.advance(pending_docs, len(pending))
+        pending, pending_docs = [], 0
+
+    try:
+        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+            for i, status in enumerate(batch["status"]):
+                where = str(batch["where"][i])
+                if status == "done":
+                    stats.resumed += 1
+                    continue
+                records = json.loads(batch["records"][i]) if status == "ok" else []
+                if status == "bad":
+                    admission.reject(BadRecord(where, str(batch["reason"][i]), str(batch["detail"][i])))
+                elif not admission.admit(str(batch["doc_id"][i]), where):
+                    pass  # a duplicate, rejected by admit
+                elif not records:  # a document without records would never count as done
+                    admission.reject(BadRecord(where, "no sentences"))
+                else:
+                    if records[0]["model_version"] != model_version:
+                        raise BatchError(f"an actor labelled with model {records[0]['model_version']!r}, "
+                                         f"not {model_version!r}: do all nodes see the same --model?")
+                    meta = json.loads(batch["meta"][i]) if batch["meta"][i] else {}
+                    pending.extend(with_meta(records, meta))
+                    pending_docs += 1
+                    if pending_docs >= job.chunk_size:
+                        flush()
+                    continue
+                progress.advance(1, 0)
+        if pending_docs:
+            flush()
+    except BaseException:
+        state.writer.close()
+        progress.close()
+        raise
+    state.writer.finish()
+    progress.finish()
+    write_summary_file(job)
+    stats.seconds = time.monotonic() - started
+    return stats

@@ -1,0 +1,78 @@
+"""The Ray engine on a local 2-CPU instance gives the local engine's labels.
+
+Skipped without Ray (an optional extra: pip install -e ".[ray]"); marked slow
+because starting Ray and its actors takes tens of seconds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from batch.errors import BadRecordError
+from batch.job import LabelJob
+from batch.local import label_local
+from batch.writers import read_records
+from tests.batch.conftest import InterruptingLabeler, corpus, write_csv, write_folder, write_jsonl
+from tests.fakes import FakeLabeler
+
+ray = pytest.importorskip("ray", reason='Ray is an optional extra: pip install -e ".[ray]"')
+pytest.importorskip("ray.data", reason='Ray Data is missing: pip install -e ".[ray]"')
+from batch.ray_engine import label_ray  # noqa: E402
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    # Workers import tests.fakes (the factory) from the repository root.
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
+    yield
+    ray.shutdown()
+
+
+def messy_inputs(tmp_path: Path) -> list[str]:
+    write_folder(tmp_path / "folder", corpus(5))
+    (tmp_path / "folder" / "empty.txt").write_text(" ")
+    jsonl = write_jsonl(tmp_path / "in.jsonl", [(f"j{i}", t) for i, (_, t) in enumerate(corpus(9))], source="web")
+    with open(jsonl, "ab") as out:
+        out.write(b'{"id": "bad", "text": "caf\xe9"}\n{"id": "j0", "text": "A duplicate."}\n')
+    csv = write_csv(tmp_path / "in.csv", [(f"c{i}", t) for i, (_, t) in enumerate(corpus(4))])
+    return [str(tmp_path / "folder"), str(jsonl), str(csv)]
+
+
+def job(inputs, output: Path, **kwargs) -> LabelJob:
+    return LabelJob(tuple(inputs), output, progress=False, chunk_size=3, **kwargs)
+
+
+def by_sentence(path: Path) -> list[dict]:
+    return sorted(read_records(path), key=lambda r: (r["doc_id"], r["sent_id"]))
+
+
+def test_ray_gives_the_same_records_and_counts_as_local(tmp_path):
+    inputs = messy_inputs(tmp_path)
+    local = label_local(job(inputs, tmp_path / "local.jsonl"), FakeLabeler())
+    remote = label_ray(job(inputs, tmp_path / "ray.parquet"), FakeLabeler, "fake-1")
+    assert by_sentence(tmp_path / "ray.parquet") == by_sentence(tmp_path / "local.jsonl")
+    assert (remote.documents, remote.sentences, remote.skipped) == (local.documents, local.sentences, local.skipped)
+    assert remote.skipped == Counter({"empty text": 1, "not UTF-8": 1, "duplicate id": 1})
+
+
+def test_ray_resumes_a_local_run_and_fails_on_bad_records_when_asked(tmp_path):
+    inputs = messy_inputs(tmp_path)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        label_local(job(inputs, out), InterruptingLabeler(after=2))
+    before = {r["doc_id"] for r in read_records(out)}
+    stats = label_ray(job(inputs, out, resume=True), FakeLabeler, "fake-1")
+    assert len(before) == 6
+    assert stats.resumed == len(before) + 1  # the duplicate "j0" line names a complete document too
+    counts = Counter(r["doc_id"] for r in read_records(out) if r["sent_id"] == 0)
+    assert len(counts) == 5 + 9 + 4 and set(counts.values()) == {1}
+
+    with pytest.raises(BadRecordError, match="not UTF-8|empty text"):
+        label_ray(job(inputs, tmp_path / "strict.jsonl", on_error="fail"), FakeLabeler, "fake-1")
