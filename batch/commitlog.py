@@ -45,7 +45,7 @@ class AppendLog:
         self._stream = stream
 
     @classmethod
-    def create(cls, path: Path, header: bytes = b"") -> "AppendLog":
+    def create(cls, path: Path, header: bytes = b"") -> AppendLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         stream = open(path, "w+b")
         log = cls(path, stream, 0)
@@ -53,7 +53,7 @@ class AppendLog:
         return log
 
     @classmethod
-    def open_append(cls, path: Path) -> "AppendLog":
+    def open_append(cls, path: Path) -> AppendLog:
         """Reopen after a run that ended, cleanly or not, cutting off an uncommitted tail."""
         committed = committed_length(path)
         stream = open(path, "r+b")
@@ -94,8 +94,10 @@ class AppendLog:
 
 def committed_length(path: Path) -> int:
     """The length of ``path`` that a run committed; the whole file after a clean finish."""
-    size = path.stat().st_size
     progress = progress_path(path)
+    if not path.exists():
+        raise ResumeError(f"{progress} exists but {path} does not; start over with --force")
+    size = path.stat().st_size
     if not progress.exists():
         return size
     try:

@@ -16,7 +16,7 @@ from batch.errors import BadRecordError, BatchError
 from batch.progress import RunStats
 from batch.readers import Item, ReadOptions
 from batch.records import BadRecord, Document
-from batch.summary import summarise, write_summary
+from batch.summary import check_summary_path, summarise, write_summary
 from batch.writers import output_format, read_records
 from models.documents import Unit
 from models.labeler import SentenceLabels
@@ -54,8 +54,10 @@ class LabelJob:
     def __post_init__(self) -> None:
         if not self.inputs:
             raise BatchError("give at least one input: a file, a folder, or - for standard input")
-        if self.chunk_size < 1 or self.chunk_chars < 1:
+        if self.chunk_size < 1:
             raise BatchError(f"--chunk-size must be at least 1, not {self.chunk_size}")
+        if self.chunk_chars < 1:
+            raise BatchError(f"chunk_chars must be at least 1, not {self.chunk_chars}")
         if self.read.max_chars < 1:
             raise BatchError(f"--max-chars must be at least 1, not {self.read.max_chars}")
         if self.on_error not in get_args(OnError):
@@ -63,8 +65,10 @@ class LabelJob:
         if self.unit not in ("document", "sentence"):
             raise BatchError(f"--unit must be document or sentence, not {self.unit!r}")
         output_format(self.output)
-        if self.summary is not None and self.summary.resolve() == self.output.resolve():
-            raise BatchError("--summary must be another file than the output")
+        if self.summary is not None:
+            check_summary_path(self.summary)
+            if self.summary.resolve() == self.output.resolve():
+                raise BatchError("--summary must be another file than the output")
 
 
 class Admission:

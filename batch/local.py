@@ -34,7 +34,7 @@ def label_local(job: LabelJob, predictor: Predictor, stdin: BinaryIO | None = No
             labelled = label_documents([(d.doc_id, d.text) for d in chunk], predictor.predict,
                                        predictor.version, job.unit)
             records, written = [], 0
-            for document, sentences in zip(chunk, labelled):
+            for document, sentences in zip(chunk, labelled, strict=True):
                 if not sentences:  # a document without records would never count as done
                     admission.reject(BadRecord(document.where, "no sentences"))
                     continue

@@ -31,6 +31,7 @@ _BOM = b"\xef\xbb\xbf"
 # over the cap without being read.
 _MAX_BYTES_PER_CHAR = 4
 _PARQUET_BATCH_ROWS = 1024
+CSV_FIELD_LIMIT = 2**31 - 1  # the C long the csv module keeps it in, on every platform
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,14 @@ def read_source(source: Source, options: ReadOptions = ReadOptions(), stdin: Bin
 
 
 def _read_txt(path: Path, doc_id: str, options: ReadOptions) -> Item:
-    size = path.stat().st_size
-    if size > _MAX_BYTES_PER_CHAR * options.max_chars:
-        return BadRecord(str(path), "too long", f"{size:,} bytes, over --max-chars {options.max_chars:,}")
-    return _text_document(path.read_bytes(), doc_id, str(path), options)
+    try:
+        size = path.stat().st_size
+        if size > _MAX_BYTES_PER_CHAR * options.max_chars:
+            return BadRecord(str(path), "too long", f"{size:,} bytes, over --max-chars {options.max_chars:,}")
+        data = path.read_bytes()
+    except OSError as exc:  # one unreadable file in a folder of thousands is a bad record, not a crash
+        return BadRecord(str(path), "unreadable", exc.strerror or str(exc))
+    return _text_document(data, doc_id, str(path), options)
 
 
 def _text_document(data: bytes, doc_id: str, where: str, options: ReadOptions) -> Item:
@@ -177,7 +182,7 @@ def _text_stream(raw: BinaryIO) -> io.TextIOWrapper:
 def _read_csv(stream: io.TextIOWrapper, name: str, options: ReadOptions) -> Iterator[Item]:
     # The default field limit (128 KiB) is below --max-chars; over-long texts must
     # reach make_document to be reported as too long, not abort the reader.
-    csv.field_size_limit(max(csv.field_size_limit(), options.max_chars * 2))
+    csv.field_size_limit(min(max(csv.field_size_limit(), options.max_chars * 2), CSV_FIELD_LIMIT))
     reader = csv.reader(stream)
     header = next(reader, None)
     if header is None:
@@ -198,7 +203,7 @@ def _read_csv(stream: io.TextIOWrapper, name: str, options: ReadOptions) -> Iter
         if len(row) != len(header):
             yield BadRecord(where, "wrong number of fields", f"{len(row)} fields, the header has {len(header)}")
             continue
-        yield _record_document(dict(zip(header, row)), where, options)
+        yield _record_document(dict(zip(header, row, strict=True)), where, options)
 
 
 def _read_parquet(path: str, options: ReadOptions) -> Iterator[Item]:

@@ -22,13 +22,12 @@ PROBABILITY_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
 ENTROPY_COLUMNS: tuple[tuple[str, str], ...] = tuple((f"entropy.{head}", head) for head in HEADS)
 COLUMNS: tuple[str, ...] = (BASE_COLUMNS + tuple(c for c, _, _ in PROBABILITY_COLUMNS)
                             + tuple(c for c, _ in ENTROPY_COLUMNS) + ("meta",))
-_INTS = ("sent_id", "start", "end")
 _FLOATS = ("uncertainty", *(c for c, _, _ in PROBABILITY_COLUMNS), *(c for c, _ in ENTROPY_COLUMNS))
 
 
 def dump_meta(meta: Mapping[str, Any]) -> str:
     # default=str: Parquet inputs carry dates and decimals, which JSON has no type for.
-    return json.dumps(meta, ensure_ascii=False, default=str, sort_keys=True)
+    return json.dumps(meta, ensure_ascii=False, default=str)
 
 
 def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,17 +43,19 @@ def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The nested record of a flat row; CSV strings are converted back to their types."""
-    record: dict[str, Any] = {column: row[column] for column in BASE_COLUMNS}
-    for column in _INTS:
-        record[column] = int(record[column])
-    if isinstance(record["risk"], str):
-        record["risk"] = record["risk"] == "true"
-    record["uncertainty"] = float(record["uncertainty"])
-    record["probabilities"] = {head: {} for head in HEADS}
+    """The nested record of a flat row, keys in ``sentence_record``'s order; CSV strings typed back."""
+    probabilities: dict[str, dict[str, float]] = {head: {} for head in HEADS}
     for column, head, label in PROBABILITY_COLUMNS:
-        record["probabilities"][head][label] = float(row[column])
-    record["entropy"] = {head: float(row[column]) for column, head in ENTROPY_COLUMNS}
+        probabilities[head][label] = float(row[column])
+    risk = row["risk"]
+    record: dict[str, Any] = {
+        "doc_id": row["doc_id"], "sent_id": int(row["sent_id"]), "start": int(row["start"]), "end": int(row["end"]),
+        "text": row["text"], "role": row["role"], "stance": row["stance"],
+        "risk": risk == "true" if isinstance(risk, str) else bool(risk),
+        "probabilities": probabilities, "uncertainty": float(row["uncertainty"]),
+        "entropy": {head: float(row[column]) for column, head in ENTROPY_COLUMNS},
+        "model_version": row["model_version"],
+    }
     if row.get("meta"):
         record["meta"] = json.loads(row["meta"])
     return record

@@ -40,11 +40,15 @@ def summarise(records: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
         yield document_summary(doc_id, list(group))
 
 
+def check_summary_path(path: Path) -> None:
+    if path.suffix.lower() not in (".jsonl", ".ndjson", ".csv", ".parquet"):
+        raise BatchError(f"cannot tell the summary format of {path} from its extension; use .jsonl, .csv or .parquet")
+
+
 def write_summary(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
     """Write rows as JSONL, CSV or Parquet (by extension), atomically; return the row count."""
+    check_summary_path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".jsonl", ".ndjson", ".csv", ".parquet"):
-        raise BatchError(f"cannot tell the summary format of {path} from its extension; use .jsonl, .csv or .parquet")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:

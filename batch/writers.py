@@ -26,6 +26,7 @@ from typing import Any, Literal, Protocol
 
 from batch import commitlog
 from batch.errors import BatchError, ResumeError
+from batch.readers import CSV_FIELD_LIMIT
 from batch.schema import COLUMNS, arrow_schema, csv_row, flatten, unflatten
 
 OutputFormat = Literal["jsonl", "csv", "parquet"]
@@ -205,6 +206,8 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
                     raise ResumeError(f"{path}:line {number} is not a JSON record ({exc.msg}); "
                                       "start over with --force") from exc
         else:
+            # A sentence can exceed csv's default 128 KiB field limit; this is our own output.
+            csv.field_size_limit(CSV_FIELD_LIMIT)
             reader = csv.DictReader(io.TextIOWrapper(data, encoding="utf-8", newline=""))
             yield from (unflatten(row) for row in reader)
 

@@ -61,10 +61,10 @@ def write_folder(root: Path, docs: Sequence[tuple[str, str]]) -> Path:
 class InterruptingLabeler(FakeLabeler):
     """Raises ``error`` on predict call number ``after + 1``: a crash or Ctrl-C mid-run."""
 
-    def __init__(self, after: int, error: BaseException = KeyboardInterrupt()):
+    def __init__(self, after: int, error: BaseException | None = None):
         super().__init__()
         self.after = after
-        self.error = error
+        self.error = error if error is not None else KeyboardInterrupt()
 
     def predict(self, texts):
         if len(self.calls) >= self.after:

@@ -51,9 +51,15 @@ def test_every_input_format_is_labelled(tmp_path, fake, make, options):
         docs, fake.predict, "x") for r in doc})
 
 
-def test_other_input_fields_are_carried_into_every_record(tmp_path, fake):
-    label_local(job([write_jsonl(tmp_path / "in.jsonl", corpus(2), source="web")], tmp_path / "out.csv"), fake)
-    assert {json.dumps(r["meta"]) for r in read_records(tmp_path / "out.csv")} == {'{"source": "web"}'}
+def test_other_input_fields_are_carried_into_every_record_in_input_order(tmp_path, fake):
+    source = write_jsonl(tmp_path / "in.jsonl", corpus(2), source="web", lang="en")
+    label_local(job([source], tmp_path / "out.csv"), fake)
+    assert {json.dumps(r["meta"]) for r in read_records(tmp_path / "out.csv")} == {'{"source": "web", "lang": "en"}'}
+
+
+def test_a_bad_summary_extension_fails_before_labelling(tmp_path):
+    with pytest.raises(BatchError, match="summary format"):
+        job(["in.jsonl"], tmp_path / "out.jsonl", summary=tmp_path / "summary.txt")
 
 
 def test_unit_sentence_keeps_each_record_whole(tmp_path, fake):

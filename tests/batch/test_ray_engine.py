@@ -6,6 +6,7 @@ because starting Ray and its actors takes tens of seconds.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def local_ray():
 def messy_inputs(tmp_path: Path) -> list[str]:
     write_folder(tmp_path / "folder", corpus(5))
     (tmp_path / "folder" / "empty.txt").write_text(" ")
-    jsonl = write_jsonl(tmp_path / "in.jsonl", [(f"j{i}", t) for i, (_, t) in enumerate(corpus(9))], source="web")
+    jsonl = write_jsonl(tmp_path / "in.jsonl", [(f"j{i}", t) for i, (_, t) in enumerate(corpus(9))],
+                        source="web", lang="en")  # meta keys out of sorted order: order must survive
     with open(jsonl, "ab") as out:
         out.write(b'{"id": "bad", "text": "caf\xe9"}\n{"id": "j0", "text": "A duplicate."}\n')
     csv = write_csv(tmp_path / "in.csv", [(f"c{i}", t) for i, (_, t) in enumerate(corpus(4))])
@@ -49,8 +51,9 @@ def job(inputs, output: Path, **kwargs) -> LabelJob:
     return LabelJob(tuple(inputs), output, progress=False, chunk_size=3, **kwargs)
 
 
-def by_sentence(path: Path) -> list[dict]:
-    return sorted(read_records(path), key=lambda r: (r["doc_id"], r["sent_id"]))
+def by_sentence(path: Path) -> list[str]:
+    """Records as JSON text, so even the order of keys in ``meta`` is compared."""
+    return [json.dumps(r) for r in sorted(read_records(path), key=lambda r: (r["doc_id"], r["sent_id"]))]
 
 
 def test_ray_gives_the_same_records_and_counts_as_local(tmp_path):

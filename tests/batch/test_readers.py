@@ -116,9 +116,11 @@ def test_bad_text_files(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"ok \xff\xfe")
     (tmp_path / "big.txt").write_text("x" * 50)
     (tmp_path / "empty.txt").write_text("\n\n")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted.txt")
     items = list(read_inputs([str(tmp_path)], ReadOptions(max_chars=10)))
     assert [(b.reason, b.detail) for b in bad(items)] == [
-        ("not UTF-8", "byte 0xff at offset 3"), ("too long", "50 bytes, over --max-chars 10"), ("empty text", "")]
+        ("not UTF-8", "byte 0xff at offset 3"), ("too long", "50 bytes, over --max-chars 10"), ("empty text", ""),
+        ("unreadable", "No such file or directory")]
 
 
 def test_parquet_rows_with_null_text_are_bad(tmp_path):
