@@ -24,7 +24,7 @@ from transformers import AutoTokenizer
 from models import artifacts
 from models.card import render_card
 from models.encoder import base_model_path
-from models.inference import Engine, InferenceSettings
+from models.inference import Engine, InferenceSettings, plan_batches
 from models.network import SentenceClassifier
 from models.scheme import HEADS, risk_name
 from models.segment import normalize
@@ -99,8 +99,13 @@ class SentenceLabeler:
 
     # ---- learning -----------------------------------------------------------------
     def fit(self, records: Sequence[Mapping[str, Any]], dev_records: Sequence[Mapping[str, Any]] | None = None,
-            progress: bool = True, callback: ProgressCallback | None = None) -> "SentenceLabeler":
-        """Fine-tune on annotated records (``text``, ``role``, ``stance``, ``risk``)."""
+            progress: bool = True, callback: ProgressCallback | None = None,
+            prefix_cache: dict[str, torch.Tensor] | None = None) -> "SentenceLabeler":
+        """Fine-tune on annotated records (``text``, ``role``, ``stance``, ``risk``).
+
+        ``prefix_cache`` (text -> frozen-layer output) may be shared between fits
+        with the same ``trainable_layers`` and ``max_length``, as cross-validation does.
+        """
         if not records:
             raise ValueError("fit() needs at least one annotated sentence")
         from accelerate import Accelerator  # imported here: only training needs it
@@ -114,12 +119,12 @@ class SentenceLabeler:
         self.engine_ = None
 
         texts = [normalize(r["text"]) for r in records]
-        ids = self.tokenizer_(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        prefixes = self._prefixes(texts, accelerator.device, {} if prefix_cache is None else prefix_cache)
         targets = [record_targets(r) for r in records]
         weights = {head: self._class_weights([t[head] for t in targets], len(labels))
                    for head, labels in HEADS.items()}
         generator = torch.Generator().manual_seed(self.seed)
-        loader = torch.utils.data.DataLoader(list(zip(ids, targets)), batch_size=self.batch_size, shuffle=True,
+        loader = torch.utils.data.DataLoader(list(zip(prefixes, targets)), batch_size=self.batch_size, shuffle=True,
                                              generator=generator, collate_fn=self._collate)
         head_params = [p for n, p in self.network_.named_parameters() if p.requires_grad and n.startswith("heads.")]
         body_params = [p for n, p in self.network_.named_parameters() if p.requires_grad and not n.startswith("heads.")]
@@ -139,8 +144,8 @@ class SentenceLabeler:
         for epoch in range(self.epochs):
             network.train()
             epoch_loss = 0.0
-            for input_ids, mask, batch_targets in loader:
-                logits = network(input_ids, mask)
+            for hidden, mask, batch_targets in loader:
+                logits = network(None, mask, prefix=hidden)
                 loss = sum(losses[h](logits[h].float(), batch_targets[h]) for h in HEADS)
                 accelerator.backward(loss)
                 optimizer.step()
@@ -189,16 +194,34 @@ class SentenceLabeler:
             raise ValueError(f"class_weighting must be 'none', 'sqrt' or 'balanced', not {self.class_weighting!r}")
         return torch.tensor(raw, dtype=torch.float32)
 
-    def _collate(self, batch: list[tuple[list[int], dict[str, int]]]):
-        width = max(len(ids) for ids, _ in batch)
-        pad = self.tokenizer_.pad_token_id or 0
-        input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
+    def _prefixes(self, texts: list[str], device: torch.device, cache: dict[str, torch.Tensor]) -> list[torch.Tensor]:
+        """Frozen-layer outputs per sentence (unpadded), computed once and cached."""
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            ids = self.tokenizer_(missing, truncation=True, max_length=self.max_length)["input_ids"]
+            network = self.network_.to(device).eval()
+            for index in plan_batches([len(x) for x in ids], batch_tokens=8192, max_batch=128):
+                width = max(len(ids[i]) for i in index)
+                input_ids = torch.zeros((len(index), width), dtype=torch.long)
+                mask = torch.zeros((len(index), width), dtype=torch.long)
+                for row, i in enumerate(index):
+                    input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
+                    mask[row, : len(ids[i])] = 1
+                hidden = network.frozen_prefix(input_ids.to(device), mask.to(device)).float().cpu()
+                for row, i in enumerate(index):
+                    cache[missing[i]] = hidden[row, : len(ids[i])].clone()
+        return [cache[t] for t in texts]
+
+    @staticmethod
+    def _collate(batch: list[tuple[torch.Tensor, dict[str, int]]]):
+        width = max(len(h) for h, _ in batch)
+        hidden = torch.zeros((len(batch), width, batch[0][0].shape[-1]))
         mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, (ids, _) in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.tensor(ids)
-            mask[row, : len(ids)] = 1
-        targets = {h: torch.tensor([t[h] for _, t in batch]) for h in HEADS}
-        return input_ids, mask, targets
+        for row, (h, _) in enumerate(batch):
+            hidden[row, : len(h)] = h
+            mask[row, : len(h)] = 1
+        targets = {head: torch.tensor([t[head] for _, t in batch]) for head in HEADS}
+        return hidden, mask, targets
 
     # ---- predicting -----------------------------------------------------------------
     def _engine(self) -> Engine:

@@ -31,12 +31,14 @@ Records = list[dict[str, Any]]
 class FineTuned:
     """The fine-tuned labeler behind the baselines' fit/predict shape."""
 
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig, prefix_cache: dict | None = None):
         self.config = config
+        self.prefix_cache = prefix_cache
 
     def fit(self, records: Records) -> "FineTuned":
         fit_records, dev_records = dev_split(records, self.config.dev_fraction, self.config.seed)
-        self.labeler_ = self.config.labeler().fit(fit_records, dev_records, progress=False)
+        self.labeler_ = self.config.labeler().fit(fit_records, dev_records, progress=False,
+                                                  prefix_cache=self.prefix_cache)
         return self
 
     def predict(self, texts: Sequence[str]) -> Predictions:
@@ -53,6 +55,7 @@ class System:
 
 def systems(config: TrainConfig) -> dict[str, System]:
     embedder: list[Embedder] = []
+    prefix_cache: dict = {}  # frozen-layer outputs, shared by every fine-tuning fit of the run
 
     def frozen() -> FrozenEmbeddingLogReg:
         if not embedder:
@@ -64,9 +67,10 @@ def systems(config: TrainConfig) -> dict[str, System]:
         System("tfidf_lr", "TF-IDF (1-2 grams) + balanced logistic regression", TfidfLogReg),
         System("tfidf_lr_seed_only", "TF-IDF + LR trained on seed sentences only", TfidfLogReg, ("seed",)),
         System("frozen_lr", "frozen all-MiniLM-L6-v2 embeddings + balanced logistic regression", frozen),
-        System("finetuned", "fine-tuned MiniLM (top layers + 3 heads), the shipped recipe", lambda: FineTuned(config)),
+        System("finetuned", "fine-tuned MiniLM (top layers + 3 heads), the shipped recipe",
+               lambda: FineTuned(config, prefix_cache)),
         System("finetuned_seed_only", "fine-tuned MiniLM trained on seed sentences only (ablation)",
-               lambda: FineTuned(config), ("seed",)),
+               lambda: FineTuned(config, prefix_cache), ("seed",)),
     ]}
 
 

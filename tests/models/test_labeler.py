@@ -111,3 +111,17 @@ def test_bf16_setting_is_explicit(tiny_model):
     _, path = tiny_model
     assert SentenceLabeler.load(path, InferenceSettings(precision="fp32"))._engine().bf16 is False
     assert SentenceLabeler.load(path, InferenceSettings(precision="bf16"))._engine().bf16 is True
+
+
+def test_training_through_cached_frozen_layers_computes_the_same_function(tiny_model):
+    import torch
+
+    labeler, _ = tiny_model
+    network = labeler.network_.eval()
+    batch = labeler.tokenizer_(TEXTS, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        direct = network(batch["input_ids"], batch["attention_mask"])
+        prefix = network.frozen_prefix(batch["input_ids"], batch["attention_mask"])
+        cached = network(None, batch["attention_mask"], prefix=prefix)
+    for head in HEADS:
+        torch.testing.assert_close(direct[head], cached[head], atol=1e-5, rtol=1e-5)
