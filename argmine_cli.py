@@ -166,9 +166,9 @@ def label_command(
     model: Optional[str] = typer.Option(None, "--model", help="Model directory, or a version in <data dir>/models; "
                                         "default: the shipped model."),
     unit: Literal["document", "sentence"] = typer.Option("document", help="sentence: each record is one sentence."),
-    engine: Literal["local", "ray"] = typer.Option("local", help="ray needs the extra: pip install -e '.[ray]'."),
+    engine: Literal["local", "ray"] = typer.Option("local", help="ray needs the ray extra (docs/batch.md)."),
     device: Literal["auto", "cpu", "cuda"] = typer.Option("auto", help="Where the model runs."),
-    batch_tokens: Optional[int] = typer.Option(None, min=64, help="Padded tokens per forward pass [default: 8192]."),
+    batch_tokens: Optional[int] = typer.Option(None, min=64, help="Padded tokens per forward pass (default 8192)."),
     chunk_size: int = typer.Option(256, min=1, help="Documents per predict call and per atomic write."),
     resume: bool = typer.Option(False, "--resume", help="Skip documents already complete in the output."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output."),
@@ -181,7 +181,7 @@ def label_command(
         "auto", help="auto: by extension (stdin: jsonl)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
     ray_address: Optional[str] = typer.Option(None, help="Ray cluster address; default: a local instance."),
-    actors: Optional[int] = typer.Option(None, min=1, help="Ray predictor actors [default: one per GPU, else 1]."),
+    actors: Optional[int] = typer.Option(None, min=1, help="Ray predictor actors (default: one per GPU, else 1)."),
     cpus_per_actor: float = typer.Option(1.0, min=0.1, help="CPUs (torch threads) per Ray predictor actor."),
 ) -> None:
     """Label corpora offline: one record per sentence, written as it goes, resumable."""
