@@ -1,0 +1,1 @@
+"""The HTTP service: label documents, collect annotations, retrain and switch models."""
