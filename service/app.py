@@ -1,0 +1,89 @@
+"""``create_app``: wiring only. Nothing heavy happens at import; the lifespan loads the model.
+
+    uvicorn --factory service.app:create_app      (settings from ARGMINE_* variables)
+    argmine serve                                 (the same, with CLI options)
+
+Tests pass their own ``Settings`` (a tmp data dir) and a ``labeler_factory``
+returning a fake model.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import metadata
+
+from fastapi import FastAPI
+
+from service import errors
+from service.auth import resolve_token
+from service.batcher import Batcher
+from service.db import make_engine
+from service.deps import Services
+from service.jobs import JobManager
+from service.metrics import ServiceMetrics
+from service.middleware import BodyLimit, RequestMetrics
+from service.predictor import ActiveModel, LabelerFactory, load_labeler
+from service.registry import Registry
+from service.routes import annotations, health, jobs, label, models, suggestions
+from service.settings import Settings
+from service.store import AnnotationStore
+from service.suggestions import SuggestionPool
+
+log = logging.getLogger("argmine.service")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("argmine")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "0+unknown"
+
+
+def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory | None = None) -> FastAPI:
+    """The app; ``labeler_factory(path)`` loads a model directory (default: ``SentenceLabeler.load``).
+
+    Training jobs use the same factory to score the active model, so it must be a
+    module-level function (it crosses into the training process by pickling).
+    """
+    settings = settings or Settings()
+    factory = labeler_factory or load_labeler
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.log()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        token = resolve_token(settings)
+        engine = make_engine(settings.db_url)
+        store = AnnotationStore(engine)
+        registry = Registry(settings.models_dir, settings.model_dir)
+        model = ActiveModel(registry, factory)
+        batcher: Batcher = Batcher(model.predict_batch, max_queue=settings.queue_size,
+                                   batch_tokens=settings.batch_tokens, max_batch=settings.batch_sentences,
+                                   max_wait_ms=settings.max_wait_ms, on_batch=metrics.observe_batch)
+        job_manager = JobManager(settings, store, registry, model, factory)
+        app.state.services = Services(settings, token, metrics, store, registry, model, batcher, job_manager,
+                                      SuggestionPool(settings.suggestion_pool))
+        try:
+            await model.start()
+            metrics.watch_queue(lambda: batcher.depth, lambda: batcher.waiting_sentences)
+            await batcher.start()
+            await job_manager.recover()
+            log.info("argmine service ready: model %s, %d stored annotations", model.version, store.count())
+            yield
+        finally:  # also after a failed start: no worker, process or connection outlives the app
+            await job_manager.shutdown()
+            await batcher.stop()
+            engine.dispose()
+
+    app = FastAPI(title="argmine", version=_version(), lifespan=lifespan,
+                  description="Policy-argument mining: claims, premises, stances and risks per sentence. "
+                              "Writes need `Authorization: Bearer <token>`.")
+    errors.install(app)
+    for module in (label, annotations, suggestions, models, jobs, health):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)  # added last = outermost: sees every answer, 413s included
+    return app

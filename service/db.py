@@ -1,0 +1,88 @@
+"""The database: engine set-up and tables (SQLAlchemy 2.0).
+
+SQLite by default, in WAL mode with ``synchronous=FULL``: a commit is on disk
+before the HTTP answer goes out, so an acknowledged annotation survives a power
+cut, and readers never block the writer. Any other SQLAlchemy URL (PostgreSQL,
+say) works unchanged; the pragmas only apply to SQLite.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AnnotationRow(Base):
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # sha256 of (normalised text, role, stance, risk). A unique index on a hash
+    # rather than on the text itself: PostgreSQL's btree refuses keys over ~2.7 kB.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    # sha256 of the normalised text alone: "is this sentence annotated at all?"
+    text_key: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    stance: Mapped[str] = mapped_column(String(16), index=True)
+    risk: Mapped[bool] = mapped_column(Boolean, index=True)
+    doc_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    annotator: Mapped[str | None] = mapped_column(String(200), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    force: Mapped[bool] = mapped_column(Boolean, default=False)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    annotations: Mapped[int] = mapped_column(Integer, default=0)
+    baseline_version: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[str | None] = mapped_column(String(100))
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    baseline_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    activated: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # fsync on every commit, WAL included
+    cursor.execute("PRAGMA busy_timeout=10000")  # wait for a concurrent writer instead of failing
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the tables created; SQLite gets durable pragmas."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    Base.metadata.create_all(engine)
+    return engine

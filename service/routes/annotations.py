@@ -1,0 +1,99 @@
+"""Annotations: store, page, export and import (argmine JSONL, Label Studio, doccano)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import ValidationError
+
+from service import formats
+from service.deps import WRITE, Services, get_services
+from service.errors import InvalidEncoding, LimitExceeded
+from service.formats import Format, ImportFormatError
+from service.schemas import AddAnnotationsOut, AnnotationIn, AnnotationPage, AnnotationsIn, ErrorOut, ImportOut
+from service.schemas import Role, Stance
+from service.store import Filters
+
+router = APIRouter(tags=["annotations"])
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 413, 422)}
+
+
+def filters(role: Role | None = None, stance: Stance | None = None, risk: bool | None = None,
+            doc_id: str | None = None, annotator: str | None = None,
+            q: str | None = Query(None, description="Case-insensitive substring of the text.")) -> Filters:
+    return Filters(role, stance, risk, doc_id, annotator, q)
+
+
+@router.post("/v1/annotations", status_code=201, response_model=AddAnnotationsOut, dependencies=[WRITE],
+             responses=_WRITE_ERRORS, summary="Store labelled sentences")
+def add_annotations(body: AnnotationsIn, services: Services = Depends(get_services)) -> dict[str, Any]:
+    """Committed to disk before the answer. A sentence already stored with the same
+    labels is not stored again (``created: false``, counted in ``duplicates``)."""
+    if len(body.annotations) > services.settings.max_annotations:
+        raise LimitExceeded(f"{len(body.annotations)} annotations in one request, over max_annotations="
+                            f"{services.settings.max_annotations} (ARGMINE_MAX_ANNOTATIONS); send them in parts "
+                            f"or use POST /v1/annotations/import")
+    result = services.store.add([a.model_dump() for a in body.annotations])
+    return {"created": result.created, "duplicates": result.duplicates, "items": result.items}
+
+
+@router.get("/v1/annotations", response_model=AnnotationPage, summary="Page through stored annotations")
+def list_annotations(after: int | None = Query(None, ge=0, description="The previous page's next_after."),
+                     limit: int = Query(50, ge=1, le=1000), where: Filters = Depends(filters),
+                     services: Services = Depends(get_services)) -> dict[str, Any]:
+    page = services.store.page(where, after, limit)
+    return {"items": page.items, "total": page.total, "next_after": page.next_after}
+
+
+@router.get("/v1/annotations/export", summary="Download annotations as JSONL, Label Studio JSON or doccano JSONL",
+            response_class=StreamingResponse, responses={200: {"content": {t: {} for t in formats.MEDIA_TYPES.values()}}})
+def export_annotations(format: Format = "jsonl", where: Filters = Depends(filters),
+                       services: Services = Depends(get_services)) -> StreamingResponse:
+    """Streamed, so an export of any size runs in constant memory."""
+    filename = f"argmine-annotations-{format}.{formats.EXTENSIONS[format]}"
+    return StreamingResponse(formats.export_lines(services.store.iter_all(where), format),
+                             media_type=formats.MEDIA_TYPES[format],
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.post("/v1/annotations/import", response_model=ImportOut, dependencies=[WRITE], responses=_WRITE_ERRORS,
+             summary="Upload annotations exported from argmine, Label Studio or doccano",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/x-ndjson": {"schema": {"type": "string"}},
+                 "application/json": {"schema": {"type": "string"}}}}})
+async def import_annotations(request: Request, format: Format = "jsonl",
+                             services: Services = Depends(get_services)) -> dict[str, Any]:
+    """All or nothing: one bad record refuses the upload with every problem listed
+    by line or task, and stores nothing. Label Studio tasks nobody annotated are skipped."""
+    raw = await request.body()
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidEncoding(f"the upload is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
+    return await anyio.to_thread.run_sync(_import, services, body, format)
+
+
+def _import(services: Services, body: str, fmt: Format) -> dict[str, Any]:
+    parsed = formats.parse(body, fmt)
+    valid: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for where, fields in parsed:
+        try:
+            valid.append(AnnotationIn.model_validate(fields).model_dump())
+        except ValidationError as exc:
+            problems += [f"{where}: {'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()]
+    if problems:
+        raise ImportFormatError(problems)
+    if not valid:
+        return {"format": fmt, "read": 0, "created": 0, "duplicates": 0}
+    result = services.store.add(valid)
+    return {"format": fmt, "read": len(valid), "created": result.created, "duplicates": result.duplicates}
+
+
+@router.get("/v1/annotations/label-studio-config", response_class=PlainTextResponse,
+            summary="The Label Studio labelling interface matching the import format")
+def label_studio_config() -> str:
+    return formats.LABEL_STUDIO_CONFIG

@@ -1,0 +1,130 @@
+"""POST /v1/label: documents in, every sentence with offsets, labels and probabilities out.
+
+Segmentation and record building are ``models.documents.split`` and
+``sentence_record``, the same code offline labelling uses, so the service and
+``argmine label`` agree on sentences and fields. Only the forward pass differs:
+here it goes through the batcher, shared with concurrent requests.
+"""
+
+from __future__ import annotations
+
+import json
+from email.message import Message
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from models.documents import sentence_record, split
+from service.batcher import QueueFull
+from service.deps import Services, get_services
+from service.disconnect import until_disconnected
+from service.errors import InvalidEncoding, LimitExceeded, MalformedJSON, UnsupportedMediaType
+from service.schemas import DocumentIn, ErrorOut, LabelRequest, LabelResponse
+from service.settings import Settings
+
+router = APIRouter(tags=["labelling"])
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` substituted in, for a hand-written requestBody."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.rsplit("/", 1)[1]])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)
+
+
+_EXAMPLE = "E-voting in Estonia is secure. Critics say it risks a digital divide."
+_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": _inline(LabelRequest.model_json_schema()),
+                         "example": {"documents": [{"id": "doc-1", "text": _EXAMPLE}]}},
+    "text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE},
+}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 429, 503)}
+
+
+def _content_type(request: Request) -> tuple[str, str]:
+    header = Message()
+    header["content-type"] = request.headers.get("content-type", "application/json")
+    return header.get_content_type(), header.get_param("charset", "utf-8")  # type: ignore[return-value]
+
+
+def _decode(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise InvalidEncoding(f"unknown charset {charset!r}; send UTF-8") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidEncoding(f"the body is not valid {charset}: {exc.reason} at byte {exc.start}; "
+                              f"send UTF-8 text") from None
+
+
+def parse_documents(body: bytes, media: str, charset: str) -> list[DocumentIn]:
+    """A JSON ``{"documents": [...]}`` body, or a ``text/plain`` body as one document."""
+    text = _decode(body, charset)
+    try:
+        if media == "text/plain":
+            return [DocumentIn(text=text)]
+        if media == "application/json" or media.endswith("+json"):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise MalformedJSON(f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column "
+                                    f"{exc.colno}); send {{\"documents\": [{{\"id\": ..., \"text\": ...}}]}}") from None
+            return LabelRequest.model_validate(data).documents
+    except ValidationError as exc:
+        where = () if media == "text/plain" else ("body",)
+        raise RequestValidationError([{**e, "loc": (*where, *e["loc"])} for e in exc.errors()]) from None
+    raise UnsupportedMediaType(f"Content-Type {media!r} is not read here; send application/json or text/plain")
+
+
+def check_limits(documents: list[DocumentIn], settings: Settings) -> None:
+    if len(documents) > settings.max_documents:
+        raise LimitExceeded(f"{len(documents)} documents in one request, over max_documents="
+                            f"{settings.max_documents} (ARGMINE_MAX_DOCUMENTS); split them over several requests")
+    for i, doc in enumerate(documents):
+        if len(doc.text) > settings.max_chars:
+            raise LimitExceeded(f"document {doc.id or i} has {len(doc.text)} characters, over max_chars="
+                                f"{settings.max_chars} (ARGMINE_MAX_CHARS); split it into parts")
+
+
+@router.post("/v1/label", response_model=LabelResponse, openapi_extra=_BODY, responses=_ERRORS,
+             summary="Label the sentences of one or more documents")
+async def label(request: Request, services: Services = Depends(get_services)) -> dict[str, Any]:
+    """Each sentence comes back with ``start``/``end`` offsets into the text as sent
+    (``text[start:end]`` is the sentence), its three labels, every label's
+    probability, an uncertainty score and the version of the model that labelled it.
+    A ``text/plain`` body is one document."""
+    media, charset = _content_type(request)
+    documents = parse_documents(await request.body(), media, charset)
+    check_limits(documents, services.settings)
+    ids = [doc.id if doc.id is not None else str(i) for i, doc in enumerate(documents)]
+    # Segmenting megabytes of text takes a while: off the event loop.
+    pieces = await anyio.to_thread.run_sync(lambda: [split(doc.text) for doc in documents])
+    flat = [sentence.text for sentences in pieces for sentence in sentences]
+    try:
+        predictions = await until_disconnected(request, services.batcher.submit(flat))
+    except QueueFull:
+        services.metrics.rejected.inc()
+        raise
+    out, cursor = [], 0
+    for doc_id, sentences in zip(ids, pieces):
+        records = [sentence_record(doc_id, i, s, predictions[cursor + i].labels, predictions[cursor + i].model_version)
+                   for i, s in enumerate(sentences)]
+        cursor += len(sentences)
+        out.append({"id": doc_id, "sentences": records})
+        services.suggestions.add(records)
+    services.metrics.documents.inc(len(documents))
+    services.metrics.sentences.inc(len(flat))
+    return {"documents": out}

@@ -1,0 +1,163 @@
+"""Annotations in the database: add without duplicates, page with filters, read all.
+
+A sentence with the same labels is stored once: its key hashes the text as the
+model reads it (hyphenation joined, whitespace collapsed) with the three labels, so
+re-importing an export, or the same sentence sent twice, adds nothing. The same
+sentence with *other* labels is kept: disagreement is information.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.segment import normalize
+from service.db import AnnotationRow
+
+FIELDS = ("text", "role", "stance", "risk", "doc_id", "start", "end", "annotator", "note")
+# SQLite allows 32766 bound parameters per statement (999 before 3.32); stay far below.
+_CHUNK = 500
+
+
+def annotation_key(text: str, role: str, stance: str, risk: bool) -> str:
+    return hashlib.sha256(json.dumps([normalize(text), role, stance, bool(risk)]).encode()).hexdigest()
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(normalize(text).encode()).hexdigest()
+
+
+def as_dict(row: AnnotationRow) -> dict[str, Any]:
+    data = {name: getattr(row, name) for name in ("id", *FIELDS)}
+    created = row.created_at
+    if created is not None and created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)  # SQLite drops the zone; every stored time is UTC
+    data["created_at"] = created.isoformat() if created else None
+    return data
+
+
+@dataclass(frozen=True)
+class Filters:
+    role: str | None = None
+    stance: str | None = None
+    risk: bool | None = None
+    doc_id: str | None = None
+    annotator: str | None = None
+    q: str | None = None
+
+    def apply(self, query):
+        for name in ("role", "stance", "risk", "doc_id", "annotator"):
+            value = getattr(self, name)
+            if value is not None:
+                query = query.where(getattr(AnnotationRow, name) == value)
+        if self.q:
+            query = query.where(func.lower(AnnotationRow.text).contains(self.q.lower(), autoescape=True))
+        return query
+
+
+@dataclass(frozen=True)
+class AddResult:
+    items: list[dict[str, Any]]  # in input order, each with "created": bool
+    created: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    next_after: int | None
+
+
+class AnnotationStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def add(self, annotations: Sequence[dict[str, Any]]) -> AddResult:
+        """Store what is new, in one transaction; committed (on disk) when this returns."""
+        try:
+            return self._add(annotations)
+        except IntegrityError:
+            # A concurrent request stored one of these keys between our read and our
+            # insert; the retry reads it and counts it as a duplicate.
+            return self._add(annotations)
+
+    def _add(self, annotations: Sequence[dict[str, Any]]) -> AddResult:
+        keys = [annotation_key(a["text"], a["role"], a["stance"], a["risk"]) for a in annotations]
+        with self.session() as session, session.begin():
+            known: dict[str, AnnotationRow] = {}
+            unique = list(dict.fromkeys(keys))
+            for i in range(0, len(unique), _CHUNK):
+                query = select(AnnotationRow).where(AnnotationRow.key.in_(unique[i:i + _CHUNK]))
+                known.update((row.key, row) for row in session.scalars(query))
+            rows: list[tuple[AnnotationRow, bool]] = []
+            for key, annotation in zip(keys, annotations):
+                if key in known:
+                    rows.append((known[key], False))
+                    continue
+                row = AnnotationRow(key=key, text_key=text_key(annotation["text"]),
+                                    **{f: annotation.get(f) for f in FIELDS})
+                session.add(row)
+                known[key] = row
+                rows.append((row, True))
+            session.flush()
+        items = [{**as_dict(row), "created": created} for row, created in rows]
+        created = sum(created for _, created in rows)
+        return AddResult(items, created, len(rows) - created)
+
+    def page(self, filters: Filters = Filters(), after: int | None = None, limit: int = 50) -> Page:
+        """Ordered by id; pass ``next_after`` back as ``after`` for the next page (stable under inserts)."""
+        with self.session() as session:
+            total = session.scalar(filters.apply(select(func.count(AnnotationRow.id)))) or 0
+            query = filters.apply(select(AnnotationRow)).order_by(AnnotationRow.id).limit(limit + 1)
+            if after is not None:
+                query = query.where(AnnotationRow.id > after)
+            rows = list(session.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page([as_dict(r) for r in rows], total, rows[-1].id if more and rows else None)
+
+    def iter_all(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every matching annotation by id, read in chunks so exports of any size stay flat in memory."""
+        after = None
+        while True:
+            page = self.page(filters, after, limit=1000)
+            yield from page.items
+            if page.next_after is None:
+                return
+            after = page.next_after
+
+    def count(self) -> int:
+        with self.session() as session:
+            return session.scalar(select(func.count(AnnotationRow.id))) or 0
+
+    def annotated(self, texts: Sequence[str]) -> set[str]:
+        """Which of ``texts`` already carry an annotation, whatever its labels or line breaks."""
+        by_key: dict[str, list[str]] = {}
+        for text in texts:
+            by_key.setdefault(text_key(text), []).append(text)
+        keys = list(by_key)
+        found: set[str] = set()
+        with self.session() as session:
+            for i in range(0, len(keys), _CHUNK):
+                query = select(AnnotationRow.text_key).where(AnnotationRow.text_key.in_(keys[i:i + _CHUNK]))
+                for key in session.scalars(query):
+                    found.update(by_key[key])
+        return found
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
