@@ -7,13 +7,15 @@ sentences and labels for the same text.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from models.labeler import SentenceLabels
 from models.segment import Sentence, segment
 
+if TYPE_CHECKING:  # importing the labeler pulls in torch; segmentation workers need none of it
+    from models.labeler import SentenceLabels
+
 Unit = Literal["document", "sentence"]
-PredictBatch = Callable[[Sequence[str]], list[SentenceLabels]]
+PredictBatch = Callable[[Sequence[str]], "list[SentenceLabels]"]
 
 
 def split(text: str, unit: Unit = "document") -> list[Sentence]:
@@ -27,7 +29,7 @@ def split(text: str, unit: Unit = "document") -> list[Sentence]:
     return segment(text)
 
 
-def sentence_record(doc_id: str, sent_id: int, sentence: Sentence, labels: SentenceLabels,
+def sentence_record(doc_id: str, sent_id: int, sentence: Sentence, labels: "SentenceLabels",
                     model_version: str) -> dict[str, Any]:
     return {
         "doc_id": doc_id, "sent_id": sent_id, "start": sentence.start, "end": sentence.end, "text": sentence.text,
