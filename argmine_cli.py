@@ -232,10 +232,10 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on; 0.0.0.0 for every interface."),
     port: int = typer.Option(8000, help="TCP port."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir",
-                                            help="Database, trained models, jobs, API token [default: ./data, "
-                                                 "or ARGMINE_DATA_DIR]."),
+                                            help="Database, trained models, jobs, API token (default ./data, "
+                                                 "or ARGMINE_DATA_DIR)."),
     model_dir: Optional[Path] = typer.Option(None, "--model-dir",
-                                             help="The default model [default: the shipped one, or ARGMINE_MODEL_DIR]."),
+                                             help="The default model (default the shipped one, or ARGMINE_MODEL_DIR)."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Run the HTTP service; API docs at http://HOST:PORT/docs. Other settings: ARGMINE_* variables."""

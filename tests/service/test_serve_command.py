@@ -1,0 +1,30 @@
+"""`argmine serve`: options reach the settings, a missing model is a clear error, not a traceback."""
+
+from __future__ import annotations
+
+import uvicorn
+
+import service.app
+from typer.testing import CliRunner
+
+from argmine_cli import app
+from tests.service.support import write_fake_model
+
+
+def test_serve_passes_its_options_to_the_app_and_uvicorn(tmp_path, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kwargs: seen.update(app=application, **kwargs))
+    monkeypatch.setattr(service.app, "create_app", lambda settings: seen.update(settings=settings) or "the app")
+    model = write_fake_model(tmp_path / "model", "fake-1")
+    result = CliRunner().invoke(app, ["serve", "--port", "8123", "--data-dir", str(tmp_path / "d"),
+                                      "--model-dir", str(model)])
+    assert result.exit_code == 0, result.output
+    assert (seen["host"], seen["port"], seen["workers"]) == ("127.0.0.1", 8123, 1)
+    assert seen["app"] == "the app"
+    assert seen["settings"].data_dir == tmp_path / "d" and seen["settings"].model_dir == model
+
+
+def test_serve_without_a_model_says_how_to_get_one(tmp_path):
+    result = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path), "--model-dir", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "no model at" in result.output and "argmine train --out" in result.output
