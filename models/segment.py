@@ -144,6 +144,10 @@ def _is_boundary(chunk: str, punct_at: int, cut: int) -> bool:
     token = word.group(1).lstrip(_OPENERS).lower() if word else ""
     if token in _NEVER_FINAL:
         return False
+    # A list or section number opening a line: "1. INTRODUCTION", "2. Results".
+    line_start = chunk.rfind("\n", 0, punct_at) + 1
+    if re.fullmatch(r"\d{1,3}|[ivx]{1,4}|[a-z]", token) and not chunk[line_start:punct_at - len(token)].strip():
+        return False
     # Initials and dotted acronyms: "E. Corrado", "A.A. Chesnokova", "U.N. report".
     if re.fullmatch(r"(?:[a-z]\.)*[a-z]", token):
         return False

@@ -70,3 +70,10 @@ def test_empty_and_blank_text_give_no_sentences():
 
 def test_normalize_collapses_whitespace():
     assert normalize("  e-govern-\n  ment\tworks  ") == "e-government works"
+
+
+def test_numbered_headings_and_list_numbers_stay_whole():
+    text = "1. INTRODUCTION\nE-government grew fast. It was 2. Not everyone agreed.\n\nII. Results of the survey\nMost citizens who answered the survey use the portal at least once a month."
+    assert sentences(text) == ["1. INTRODUCTION", "E-government grew fast.", "It was 2.", "Not everyone agreed.",
+                               "II. Results of the survey",
+                               "Most citizens who answered the survey use the portal at least once a month."]
