@@ -1,0 +1,1 @@
+"""Benchmarks of argmine: offline labelling, the HTTP service, training, hot-path optimisations."""
