@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import (DEFAULT_MODEL_DIR, Timer, argmine_command, build_corpus, corpus_sentences, print_table,
-                          quiet_transformers, write_jsonl, write_result)
+from bench.common import (DEFAULT_MODEL_DIR, Timer, argmine_command, build_corpus, check_idle, corpus_sentences,
+                          print_table, quiet_transformers, write_jsonl, write_result)
 
 TARGETS = {"vs_pipeline_default": 10.0, "vs_pipeline_best_batch": 6.0, "vs_ceiling": 0.8}
 _SUMMARY = re.compile(r"labelled ([\d,]+) documents, ([\d,]+) sentences.*? in ([\d,.]+) s")
@@ -212,6 +212,7 @@ def time_host_stages(docs: list[dict[str, str]], sentences: list[str], segment_s
 # ---- the run --------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    load_at_start = check_idle()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     if not (args.model / "config.json").exists():
         raise SystemExit(f"no argmine model at {args.model}: pass --model DIR (a directory written by `argmine train`)")
@@ -225,7 +226,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{sum(len(d['text']) for d in docs):,} characters (seed {args.seed})", flush=True)
     result: dict[str, Any] = {"corpus": {"documents": len(docs), "sentences": len(sentences), "seed": args.seed,
                                          "paragraphs_per_document": [args.min_paragraphs, args.max_paragraphs]},
-                              "settings": {k: str(v) for k, v in vars(args).items()}}
+                              "settings": {k: str(v) for k, v in vars(args).items()},
+                              "load_average_at_start": load_at_start}
 
     if "e2e" not in skip:
         with tempfile.TemporaryDirectory(prefix="argmine-bench-") as tmp:

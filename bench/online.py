@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import DEFAULT_MODEL_DIR, argmine_command, paragraphs, percentile, print_table, write_result
+from bench.common import (DEFAULT_MODEL_DIR, argmine_command, check_idle, paragraphs, percentile, print_table,
+                          write_result)
 
 MODES = {
     "on": {},  # the service's own defaults
@@ -264,6 +265,7 @@ def run_mode(mode: str, documents: list[str], client_counts: list[int], args: ar
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    load_at_start = check_idle()
     if not (args.model / "config.json").exists():
         raise SystemExit(f"no argmine model at {args.model}: pass --model DIR (a directory written by `argmine train`)")
     client_counts = [int(c) for c in args.clients.split(",") if c.strip()]
@@ -273,6 +275,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     documents = request_documents(args.sentences)
     rows = [row for mode in modes for row in run_mode(mode, documents, client_counts, args)]
     result = {"settings": {k: str(v) for k, v in vars(args).items()}, "request_documents": len(documents),
+              "load_average_at_start": load_at_start,
               "levels": rows}
     report(result, args)
     write_result(args.name, result)

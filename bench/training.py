@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Timer, print_table, quiet_transformers, write_result
+from bench.common import Timer, check_idle, print_table, quiet_transformers, write_result
 from models.paths import ANNOTATIONS_DIR
 
 
@@ -38,6 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    load_at_start = check_idle()
     quiet_transformers()
     import torch
 
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     payload = {
         "config": config.model_dump(mode="json"),
         "overrides": args.overrides,
+        "load_average_at_start": load_at_start,
         "corpus_splits": corpus.get("splits"),
         "torch_threads": torch.get_num_threads(),
         "total_seconds": total.seconds,
