@@ -8,8 +8,8 @@ subprocess on 127.0.0.1 with a free port and a temporary data directory, waits f
 POSTing one small document (``--sentences`` sentences) to ``/v1/label`` again and again
 for ``--warmup`` + ``--duration`` seconds (and at most ``--max-requests`` requests). It
 reports throughput (requests/s, sentences/s), p50 / p95 / p99 latency of the answered
-requests, 429s, and the latency of ``GET /healthz`` sampled by a separate client
-meanwhile. ``/metrics`` is read before and after each level to report how many requests
+requests, 429s (a client told 429 waits ``--backoff-ms`` before retrying), and the
+latency of ``GET /healthz`` sampled by a separate client meanwhile. ``/metrics`` is read before and after each level to report how many requests
 and sentences shared a forward pass.
 
 Batching off: the service has no switch for it, so the benchmark sets
@@ -58,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR, help="argmine model directory")
     p.add_argument("--queue-size", type=int, default=None,
                    help="ARGMINE_QUEUE_SIZE for both modes [default: the service's]; beyond it the service answers 429")
+    p.add_argument("--backoff-ms", type=float, default=50.0,
+                   help="a client answered 429 (or failing) waits this long before its next request, as a polite "
+                        "client would, instead of hammering the service")
     p.add_argument("--healthz-interval", type=float, default=0.1, help="seconds between /healthz probes")
     p.add_argument("--timeout", type=float, default=60.0, help="per-request timeout, seconds")
     p.add_argument("--startup-timeout", type=float, default=300.0, help="seconds to wait for /readyz")
@@ -193,6 +196,8 @@ async def run_level(base_url: str, documents: list[str], clients: int, args: arg
                         level.latencies.append(t1 - t0)
                 if status == 200 and window_start <= t1 <= stop_at:
                     level.completed_in_window += 1
+                elif status != 200:
+                    await asyncio.sleep(args.backoff_ms / 1000)
 
         async def sample_healthz() -> None:
             while True:
