@@ -7,7 +7,7 @@
 # Settings (environment):
 #   PYTHON        interpreter [.venv/bin/python if present, else python3]
 #   MODEL         argmine model directory [models/default]
-#   DOCS          documents in the synthetic corpus [20000, ~300k sentences: long enough that
+#   DOCS          documents in the synthetic corpus [20000, ~320k sentences: long enough that
 #                 process start and model load do not dominate the end-to-end time]
 #   BATCH_TOKENS  padded tokens per forward pass, for `argmine label` and the ceiling [65536]
 #   MAX_BATCH     sentences per forward pass of the ceiling [2048]; `argmine label` keeps the
