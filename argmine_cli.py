@@ -153,6 +153,24 @@ def eval_command(
         typer.echo(f"added the cross-validation results to {card}/metrics.json and its model card")
 
 
+@app.command("model-card")
+def model_card_command(
+    model_dir: Path = typer.Argument(..., help="A saved model directory."),
+    evaluation: Path = typer.Option(Path("evaluation.json"), help="Results written by `argmine eval`."),
+) -> None:
+    """Add cross-validation results from `argmine eval` to a model's metrics and card."""
+    import json
+
+    from training.evaluate import write_to_card
+
+    try:
+        results = json.loads(evaluation.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        fail(f"cannot read {evaluation}: {exc}")
+    write_to_card(results, model_dir)
+    typer.echo(f"updated {model_dir}/metrics.json and {model_dir}/README.md")
+
+
 # --- label: offline batch labelling (models/apply.py) ---
 
 from typing import Literal  # noqa: E402  (kept in this section: others edit the imports above)
