@@ -187,6 +187,8 @@ def label_command(
     engine: Literal["local", "ray"] = typer.Option("local", help="ray needs the ray extra (docs/batch.md)."),
     device: Literal["auto", "cpu", "cuda"] = typer.Option("auto", help="Where the model runs."),
     batch_tokens: Optional[int] = typer.Option(None, min=64, help="Padded tokens per forward pass (default 8192)."),
+    max_batch: Optional[int] = typer.Option(None, min=1, help="Sentences per forward pass at most [default: 256]; "
+                                            "raise it on a GPU together with --batch-tokens."),
     chunk_size: int = typer.Option(256, min=1, help="Documents per predict call and per atomic write."),
     resume: bool = typer.Option(False, "--resume", help="Skip documents already complete in the output."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output."),
@@ -218,13 +220,13 @@ def label_command(
         if engine == "ray":
             from batch.ray_engine import RayOptions, label_ray
 
-            stats = label_ray(job, partial(load_labeler, model_dir.resolve(), device, batch_tokens),
+            stats = label_ray(job, partial(load_labeler, model_dir.resolve(), device, batch_tokens, max_batch),
                               model_version(model_dir), RayOptions(ray_address, actors, cpus_per_actor, device))
         else:
             from batch.local import label_local
 
             try:
-                labeler = load_labeler(model_dir, device, batch_tokens)
+                labeler = load_labeler(model_dir, device, batch_tokens, max_batch)
             except RuntimeError as exc:  # torch: an unusable --device
                 fail(str(exc))
             stats = label_local(job, labeler)

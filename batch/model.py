@@ -38,9 +38,10 @@ def model_version(directory: Path) -> str:
     return training.get("version", "unversioned")  # as SentenceLabeler.version
 
 
-def load_labeler(directory: Path, device: str = "auto", batch_tokens: int | None = None) -> SentenceLabeler:
+def load_labeler(directory: Path, device: str = "auto", batch_tokens: int | None = None,
+                 max_batch: int | None = None) -> SentenceLabeler:
     """The labeler for batch work; an unusable ``device`` fails here, before any input is read."""
     resolve_device(device)
-    settings = InferenceSettings(device=device) if batch_tokens is None else \
-        InferenceSettings(device=device, batch_tokens=batch_tokens)
+    chosen = {"batch_tokens": batch_tokens, "max_batch": max_batch}
+    settings = InferenceSettings(device=device, **{k: v for k, v in chosen.items() if v is not None})
     return SentenceLabeler.load(directory, inference=settings)

@@ -10,8 +10,7 @@
 #   DOCS          documents in the synthetic corpus [20000, ~320k sentences: long enough that
 #                 process start and model load do not dominate the end-to-end time]
 #   BATCH_TOKENS  padded tokens per forward pass, for `argmine label` and the ceiling [65536]
-#   MAX_BATCH     sentences per forward pass of the ceiling [2048]; `argmine label` keeps the
-#                 engine's cap (InferenceSettings.max_batch), which it does not expose
+#   MAX_BATCH     sentences per forward pass, for `argmine label --max-batch` and the ceiling [2048]
 #   SAMPLE        sentences the slow transformers pipelines are timed on [2000]
 #   CHUNK_SIZE    `argmine label --chunk-size`: documents per predict call [4096]
 #

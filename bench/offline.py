@@ -75,6 +75,8 @@ def run_cli(corpus: Path, output: Path, args: argparse.Namespace) -> dict[str, A
                "--device", args.device, "--chunk-size", str(args.chunk_size), "--no-progress", "--force"]
     if args.batch_tokens:
         command += ["--batch-tokens", str(args.batch_tokens)]
+    if args.max_batch:
+        command += ["--max-batch", str(args.max_batch)]
     print("running:", " ".join(command), flush=True)
     with Timer() as t:
         done = subprocess.run(command, capture_output=True, text=True)

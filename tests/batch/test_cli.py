@@ -21,8 +21,8 @@ def loads(monkeypatch) -> list[tuple]:
     """Every load_labeler call the CLI makes; each gets the fake labeler."""
     calls: list[tuple] = []
 
-    def load(directory, device="auto", batch_tokens=None):
-        calls.append((directory, device, batch_tokens))
+    def load(directory, device="auto", batch_tokens=None, max_batch=None):
+        calls.append((directory, device, batch_tokens, max_batch))
         return FakeLabeler()
 
     monkeypatch.setattr(batch.model, "load_labeler", load)
@@ -43,13 +43,13 @@ def test_label_writes_the_output_and_prints_a_summary_line(tmp_path, model_dir, 
     source = write_csv(tmp_path / "in.csv", corpus(3), "key", "body")
     result = label(str(source), "-o", str(tmp_path / "out.parquet"), "--model", str(model_dir),
                    "--id-column", "key", "--text-column", "body", "--device", "cpu", "--batch-tokens", "512",
-                   "--summary", str(tmp_path / "summary.jsonl"))
+                   "--max-batch", "64", "--summary", str(tmp_path / "summary.jsonl"))
     assert result.exit_code == 0, result.output
     assert "labelled 3 documents, 5 sentences, 0 skipped in" in result.output
     assert Counter(r["doc_id"] for r in read_records(tmp_path / "out.parquet") if r["sent_id"] == 0) == \
         Counter({"doc-000": 1, "doc-001": 1, "doc-002": 1})
     assert len((tmp_path / "summary.jsonl").read_text().splitlines()) == 3
-    assert loads == [(model_dir, "cpu", 512)]
+    assert loads == [(model_dir, "cpu", 512, 64)]
 
 
 def test_an_existing_output_is_an_error_without_force(tmp_path, model_dir):
