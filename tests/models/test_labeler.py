@@ -125,3 +125,10 @@ def test_training_through_cached_frozen_layers_computes_the_same_function(tiny_m
         cached = network(None, batch["attention_mask"], prefix=prefix)
     for head in HEADS:
         torch.testing.assert_close(direct[head], cached[head], atol=1e-5, rtol=1e-5)
+
+
+def test_small_calls_are_not_padded_to_their_longest_sentence():
+    lengths = [10] * 20 + [60] * 20
+    batches = plan_batches(lengths, batch_tokens=100_000, max_batch=256)
+    assert len(batches) == 2
+    assert {lengths[i] for i in batches[0]} == {10}
