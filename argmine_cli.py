@@ -186,7 +186,7 @@ def label_command(
     unit: Literal["document", "sentence"] = typer.Option("document", help="sentence: each record is one sentence."),
     engine: Literal["local", "ray"] = typer.Option("local", help="ray needs the ray extra (docs/batch.md)."),
     device: Literal["auto", "cpu", "cuda"] = typer.Option("auto", help="Where the model runs."),
-    batch_tokens: Optional[int] = typer.Option(None, min=64, help="Padded tokens per forward pass (default 8192)."),
+    batch_tokens: Optional[int] = typer.Option(None, min=64, help="Padded tokens per forward pass [default: 2048 on CPU, 65536 on CUDA]."),
     max_batch: Optional[int] = typer.Option(None, min=1, help="Sentences per forward pass at most [default: 256]; "
                                             "raise it on a GPU together with --batch-tokens."),
     chunk_size: int = typer.Option(256, min=1, help="Documents per predict call and per atomic write."),

@@ -124,7 +124,7 @@ def run_ceiling(sentences: list[str], args: argparse.Namespace) -> dict[str, Any
     engine = Engine(labeler.network_, labeler.tokenizer_, replace(settings, max_length=labeler.max_length))
     with Timer() as tok:
         ids = engine.tokenize(sentences)
-    batches = plan_batches([len(x) for x in ids], engine.settings.batch_tokens, engine.settings.max_batch)
+    batches = plan_batches([len(x) for x in ids], engine.batch_tokens, engine.settings.max_batch)
     pad = labeler.tokenizer_.pad_token_id or 0
     tensors = [tuple(t.to(engine.device) for t in collate(ids, index, pad)) for index in batches]
     cuda = engine.device.type == "cuda"
@@ -142,7 +142,7 @@ def run_ceiling(sentences: list[str], args: argparse.Namespace) -> dict[str, Any
     padded = sum(m.numel() for _, m in tensors)
     return {"sentences": len(sentences), "seconds": t.seconds, "sentences_per_s": len(sentences) / t.seconds,
             "batches": len(batches), "tokens": tokens, "padding_share": 1 - tokens / padded,
-            "bf16": engine.bf16, "device": str(engine.device), "batch_tokens": engine.settings.batch_tokens,
+            "bf16": engine.bf16, "device": str(engine.device), "batch_tokens": engine.batch_tokens,
             "max_batch": engine.settings.max_batch, "tokenize_seconds": tok.seconds}
 
 

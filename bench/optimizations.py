@@ -101,7 +101,8 @@ def build_variants(names: Sequence[str], labeler, base) -> list[Variant]:
     from models.inference import Engine, plan_batches
 
     network, tokenizer = labeler.network_, labeler.tokenizer_
-    variants = [Variant("baseline (fp32, engine as shipped)", Engine(network, tokenizer, base).predict_proba_ids)]
+    baseline = Engine(network, tokenizer, base)
+    variants = [Variant("baseline (fp32, engine as shipped)", baseline.predict_proba_ids)]
     for name in names:
         try:
             if name == "bf16":
@@ -117,7 +118,7 @@ def build_variants(names: Sequence[str], labeler, base) -> list[Variant]:
                                                          for i in range(0, len(lengths), 32)])))
             elif name == "no-prefetch":
                 variants.append(Variant(name, sequential(
-                    network, tokenizer, lambda lengths: plan_batches(lengths, base.batch_tokens, base.max_batch))))
+                    network, tokenizer, lambda lengths: plan_batches(lengths, baseline.batch_tokens, base.max_batch))))
             elif name.startswith("threads="):
                 variants.append(Variant(name, Engine(network, tokenizer, base).predict_proba_ids,
                                         threads=int(name.split("=", 1)[1])))

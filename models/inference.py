@@ -24,13 +24,18 @@ Precision = Literal["auto", "bf16", "fp32"]
 
 @dataclass(frozen=True)
 class InferenceSettings:
-    # 8192 padded tokens ~ 128 sentences of 64 tokens: large enough to keep AMX busy,
-    # small enough that activations stay in cache-friendly sizes on 2 cores.
-    batch_tokens: int = 8192
+    # Padded tokens per forward; None picks by device. On CPU 2,048 (~64 sentences of
+    # 32 tokens) keeps activations in cache: measured 1.28x faster than 8,192 on the
+    # 2-core development machine (BENCHMARKS.md). A GPU wants large batches.
+    batch_tokens: int | None = None
     max_batch: int = 256
     max_length: int = 128
     precision: Precision = "auto"
     device: str = "auto"
+
+
+CPU_BATCH_TOKENS = 2048
+CUDA_BATCH_TOKENS = 65536
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -89,6 +94,7 @@ class Engine:
         self.settings = settings
         self.device = resolve_device(settings.device)
         self.bf16 = resolve_bf16(self.device, settings.precision)
+        self.batch_tokens = settings.batch_tokens or (CUDA_BATCH_TOKENS if self.device.type == "cuda" else CPU_BATCH_TOKENS)
         self.network = network.to(self.device).eval()
         self.tokenizer = tokenizer
 
@@ -103,7 +109,7 @@ class Engine:
     def predict_proba_ids(self, ids: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
         """Probabilities per head, shape (len(ids), n_labels), in input order."""
         out: dict[str, np.ndarray] = {}
-        batches = plan_batches([len(x) for x in ids], self.settings.batch_tokens, self.settings.max_batch)
+        batches = plan_batches([len(x) for x in ids], self.batch_tokens, self.settings.max_batch)
         pending: list[tuple[list[int], dict[str, torch.Tensor]]] = []
         with torch.inference_mode():
             for index, (input_ids, mask) in zip(batches, self._collated(ids, batches)):

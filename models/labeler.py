@@ -24,7 +24,7 @@ from transformers import AutoTokenizer
 from models import artifacts
 from models.card import render_card
 from models.encoder import base_model_path
-from models.inference import Engine, InferenceSettings, plan_batches
+from models.inference import CPU_BATCH_TOKENS, Engine, InferenceSettings, plan_batches
 from models.network import SentenceClassifier
 from models.scheme import HEADS, risk_name
 from models.segment import normalize
@@ -200,7 +200,7 @@ class SentenceLabeler:
         if missing:
             ids = self.tokenizer_(missing, truncation=True, max_length=self.max_length)["input_ids"]
             network = self.network_.to(device).eval()
-            for index in plan_batches([len(x) for x in ids], batch_tokens=8192, max_batch=128):
+            for index in plan_batches([len(x) for x in ids], batch_tokens=CPU_BATCH_TOKENS, max_batch=128):
                 width = max(len(ids[i]) for i in index)
                 input_ids = torch.zeros((len(index), width), dtype=torch.long)
                 mask = torch.zeros((len(index), width), dtype=torch.long)

@@ -1,7 +1,5 @@
 """The shipped default model: present, loadable offline, labelling real text."""
 
-import random
-
 import pytest
 
 from models.inference import InferenceSettings
@@ -12,8 +10,8 @@ from training.corpus import load_corpus
 
 @pytest.fixture(scope="module")
 def sample() -> list[str]:
-    texts = [r["text"] for r in load_corpus(ANNOTATIONS_DIR)]
-    return random.Random(0).sample(texts, 200)
+    """Every corpus sentence (999): a small sample makes the 99% bar a coin toss."""
+    return [r["text"] for r in load_corpus(ANNOTATIONS_DIR)]
 
 
 def test_default_model_ships_small_and_self_describing():
@@ -37,3 +35,5 @@ def test_bf16_and_fp32_labels_agree_on_at_least_99_percent(sample):
     for head in ("role", "stance", "risk"):
         same = sum(getattr(a, head) == getattr(b, head) for a, b in zip(fp32, bf16))
         assert same / len(sample) >= 0.99, f"{head}: bf16 agrees with fp32 on {same}/{len(sample)}"
+    all_three = sum(all(getattr(a, h) == getattr(b, h) for h in ("role", "stance", "risk")) for a, b in zip(fp32, bf16))
+    assert all_three / len(sample) >= 0.99
