@@ -7,14 +7,16 @@ the same writers, so they produce the same output for the same input.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
 from batch.errors import BadRecordError, BatchError
-from batch.progress import RunStats
-from batch.readers import Item, ReadOptions
+from batch.progress import Progress, RunStats
+from batch.readers import Item, ReadOptions, estimate_total
 from batch.records import BadRecord, Document
 from batch.summary import check_summary_path, summarise, write_summary
 from batch.writers import output_format, read_records
@@ -129,3 +131,36 @@ def with_meta(records: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[
 def write_summary_file(job: LabelJob) -> None:
     if job.summary is not None:
         write_summary(job.summary, summarise(read_records(job.output)))
+
+
+@dataclass
+class Run:
+    """The bookkeeping both engines share for one run."""
+
+    stats: RunStats
+    progress: Progress
+    admission: Admission
+
+
+@contextmanager
+def running(job: LabelJob, state: Any, started: float) -> Iterator[Run]:
+    """Stats, progress bar and admission for a run into ``state.writer``.
+
+    On success the output, the bar and the summary are finished; on any error
+    (Ctrl-C included) the writer is closed so every completed chunk stays readable
+    for ``--resume``.
+    """
+    stats = RunStats()
+    total = estimate_total(job.inputs, job.read) if job.progress else None
+    progress = Progress(None if total is None else max(total - len(state.done), 0), job.progress)
+    run = Run(stats, progress, Admission(state.done, job.on_error, stats, progress.note))
+    try:
+        yield run
+    except BaseException:
+        state.writer.close()
+        progress.close()
+        raise
+    state.writer.finish()
+    progress.finish()
+    write_summary_file(job)
+    stats.seconds = time.monotonic() - started

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from batch.errors import BatchError
-from batch.job import Admission, LabelJob, Predictor, with_meta, write_summary_file
-from batch.progress import Progress, RunStats
-from batch.readers import STDIN, ReadOptions, Source, check_inputs, estimate_total, read_source, sources
+from batch.job import LabelJob, Predictor, running, with_meta
+from batch.progress import RunStats
+from batch.readers import STDIN, ReadOptions, Source, check_inputs, read_source, sources
 from batch.records import BadRecord
 from batch.resume import prepare_output
 from batch.schema import dump_meta
@@ -120,10 +120,6 @@ def _actor_resources(ray, options: RayOptions) -> tuple[int, float]:
 
 def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: str, options: RayOptions,
          state, started: float) -> RunStats:
-    stats = RunStats()
-    total = estimate_total(job.inputs, job.read) if job.progress else None
-    progress = Progress(None if total is None else max(total - len(state.done), 0), job.progress)
-    admission = Admission(state.done, job.on_error, stats, progress.note)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # ours counts documents; Ray's would count blocks beside it
     actors, gpus = _actor_resources(ray, options)
@@ -137,15 +133,17 @@ def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: st
     pending: list[dict[str, Any]] = []
     pending_docs = 0
 
-    def flush() -> None:
-        nonlocal pending, pending_docs
-        state.writer.write_chunk(pending)
-        stats.documents += pending_docs
-        stats.sentences += len(pending)
-        progress.advance(pending_docs, len(pending))
-        pending, pending_docs = [], 0
+    with running(job, state, started) as run:
+        stats, progress, admission = run.stats, run.progress, run.admission
 
-    try:
+        def flush() -> None:
+            nonlocal pending, pending_docs
+            state.writer.write_chunk(pending)
+            stats.documents += pending_docs
+            stats.sentences += len(pending)
+            progress.advance(pending_docs, len(pending))
+            pending, pending_docs = [], 0
+
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
             for i, status in enumerate(batch["status"]):
                 where = str(batch["where"][i])
@@ -172,12 +170,4 @@ def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: st
                 progress.advance(1, 0)
         if pending_docs:
             flush()
-    except BaseException:
-        state.writer.close()
-        progress.close()
-        raise
-    state.writer.finish()
-    progress.finish()
-    write_summary_file(job)
-    stats.seconds = time.monotonic() - started
-    return stats
+    return run.stats
