@@ -87,6 +87,17 @@ def plan_batches(lengths: Sequence[int], batch_tokens: int, max_batch: int) -> l
     return batches
 
 
+def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids padded to the longest sequence, and the attention mask."""
+    width = max(len(seq) for seq in sequences)
+    input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        input_ids[row, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return input_ids, mask
+
+
 class Engine:
     """Runs a network over many sentences; returns per-head probabilities."""
 
@@ -135,13 +146,7 @@ class Engine:
         pin = self.device.type == "cuda"
 
         def collate(index: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-            width = max(len(ids[i]) for i in index)
-            input_ids = torch.full((len(index), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(index), width), dtype=torch.long)
-            for row, i in enumerate(index):
-                seq = ids[i]
-                input_ids[row, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
-                mask[row, : len(seq)] = 1
+            input_ids, mask = pad_batch([ids[i] for i in index], pad)
             if pin:
                 input_ids, mask = input_ids.pin_memory(), mask.pin_memory()
             return input_ids, mask

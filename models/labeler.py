@@ -24,7 +24,7 @@ from transformers import AutoTokenizer
 from models import artifacts
 from models.card import render_card
 from models.encoder import base_model_path
-from models.inference import CPU_BATCH_TOKENS, Engine, InferenceSettings, plan_batches
+from models.inference import CPU_BATCH_TOKENS, Engine, InferenceSettings, pad_batch, plan_batches
 from models.network import SentenceClassifier
 from models.scheme import HEADS, risk_name
 from models.segment import normalize
@@ -201,12 +201,7 @@ class SentenceLabeler:
             ids = self.tokenizer_(missing, truncation=True, max_length=self.max_length)["input_ids"]
             network = self.network_.to(device).eval()
             for index in plan_batches([len(x) for x in ids], batch_tokens=CPU_BATCH_TOKENS, max_batch=128):
-                width = max(len(ids[i]) for i in index)
-                input_ids = torch.zeros((len(index), width), dtype=torch.long)
-                mask = torch.zeros((len(index), width), dtype=torch.long)
-                for row, i in enumerate(index):
-                    input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                    mask[row, : len(ids[i])] = 1
+                input_ids, mask = pad_batch([ids[i] for i in index], self.tokenizer_.pad_token_id or 0)
                 hidden = network.frozen_prefix(input_ids.to(device), mask.to(device)).float().cpu()
                 for row, i in enumerate(index):
                     cache[missing[i]] = hidden[row, : len(ids[i])].clone()
