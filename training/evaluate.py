@@ -22,7 +22,7 @@ from models.scheme import HEADS
 from training.baselines import Embedder, FrozenEmbeddingLogReg, MajorityBaseline, Predictions, TfidfLogReg
 from training.config import TrainConfig
 from training.corpus import fingerprint, load_corpus
-from training.metrics import predictions_from_proba, report
+from training.metrics import predictions_from_proba, report_by_source
 from training.splits import dev_split, grouped_folds
 
 Records = list[dict[str, Any]]
@@ -112,13 +112,7 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
         "results": {},
     }
     for system in chosen:
-        predicted = pooled[system.name]
-        results["results"][system.name] = {}
-        for subset in ("seed", "authored", "all"):
-            index = [i for i, r in enumerate(records) if subset == "all" or r["source"] == subset]
-            if index:
-                results["results"][system.name][subset] = report(
-                    [records[i] for i in index], {h: [predicted[h][i] for i in index] for h in HEADS})
+        results["results"][system.name] = report_by_source(records, pooled[system.name])
     json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     out.write_text(render_markdown(results, records), encoding="utf-8")
     return results
@@ -132,8 +126,8 @@ def write_to_card(results: dict[str, Any], model_dir: Path) -> None:
     metrics = artifacts.read_json(model_dir / "metrics.json")
     metrics["cross_validation"] = {
         "folds": results["folds"], "corpus_fingerprint": results["corpus_fingerprint"],
-        "systems": {name: {subset: {h: r[h]["macro_f1"] for h in HEADS} for subset, r in by_subset.items()
-                           if subset in ("seed", "authored")}
+        "systems": {name: {subset: {h: by_subset[subset][h]["macro_f1"] for h in HEADS}
+                           for subset in ("seed", "authored") if subset in by_subset}
                     for name, by_subset in results["results"].items()},
     }
     artifacts.write_json(model_dir / "metrics.json", metrics)

@@ -41,3 +41,12 @@ def report(records: Sequence[dict[str, Any]], predictions: dict[str, Sequence[st
 
 def predictions_from_proba(probs: dict[str, np.ndarray]) -> dict[str, list[str]]:
     return {head: [HEADS[head][i] for i in probs[head].argmax(1)] for head in HEADS}
+
+
+def report_by_source(records: Sequence[dict[str, Any]], predictions: dict[str, Sequence[str]]) -> dict[str, Any]:
+    """Reports on all records (``"all"``) and on each source apart: real text never mixes with authored."""
+    out = {"all": report(records, predictions)}
+    for source in sorted({r["source"] for r in records}):
+        index = [i for i, r in enumerate(records) if r["source"] == source]
+        out[source] = report([records[i] for i in index], {h: [v[i] for i in index] for h, v in predictions.items()})
+    return out

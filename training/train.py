@@ -16,8 +16,8 @@ from typing import Any
 from models.labeler import ProgressCallback, SentenceLabeler
 from training.config import TrainConfig
 from training.corpus import fingerprint, load_corpus
-from training.metrics import predictions_from_proba, report
-from training.splits import dev_split, eval_split, in_eval_split
+from training.metrics import predictions_from_proba, report_by_source
+from training.splits import dev_split, eval_split
 
 
 @dataclass
@@ -38,16 +38,12 @@ def user_records(annotations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def evaluate_on(labeler: SentenceLabeler, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Reports on the whole set and on each source apart: real text never mixes with authored."""
+    """Reports on the whole set (``eval``) and on each source apart (``eval_<source>``)."""
     if not records:
         return {}
     predicted = predictions_from_proba(labeler.predict_proba([r["text"] for r in records]))
-    metrics = {"eval": report(records, predicted)}
-    for source in sorted({r["source"] for r in records}):
-        index = [i for i, r in enumerate(records) if r["source"] == source]
-        metrics[f"eval_{source}"] = report([records[i] for i in index],
-                                           {h: [v[i] for i in index] for h, v in predicted.items()})
-    return metrics
+    return {"eval" if subset == "all" else f"eval_{subset}": result
+            for subset, result in report_by_source(records, predicted).items()}
 
 
 def new_version(corpus_fingerprint: str) -> str:
@@ -103,5 +99,3 @@ def git_commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
-
-__all__ = ["TrainResult", "evaluate_on", "in_eval_split", "train", "user_records"]
