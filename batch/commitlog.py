@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from batch.errors import ResumeError
+from argmine.batch.errors import ResumeError
 
 _FORMAT = 1
 

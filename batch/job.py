@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
-from batch.errors import BadRecordError, BatchError
-from batch.progress import Progress, RunStats
-from batch.readers import Item, ReadOptions, estimate_total
-from batch.records import BadRecord, Document
-from batch.summary import check_summary_path, summarise, write_summary
-from batch.writers import output_format, read_records
-from models.documents import Unit
-from models.labeler import SentenceLabels
+from argmine.batch.errors import BadRecordError, BatchError
+from argmine.batch.progress import Progress, RunStats
+from argmine.batch.readers import Item, ReadOptions, estimate_total
+from argmine.batch.records import BadRecord, Document
+from argmine.batch.summary import check_summary_path, summarise, write_summary
+from argmine.batch.writers import output_format, read_records
+from argmine.models.documents import Unit
+from argmine.models.labeler import SentenceLabels
 
 OnError = Literal["skip", "fail"]
 

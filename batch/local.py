@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from typing import BinaryIO
 
-from batch.job import LabelJob, Predictor, chunked, running, with_meta
-from batch.progress import RunStats
-from batch.readers import check_inputs, read_inputs
-from batch.records import BadRecord
-from batch.resume import prepare_output
-from models.documents import label_documents
+from argmine.batch.job import LabelJob, Predictor, chunked, running, with_meta
+from argmine.batch.progress import RunStats
+from argmine.batch.readers import check_inputs, read_inputs
+from argmine.batch.records import BadRecord
+from argmine.batch.resume import prepare_output
+from argmine.models.documents import label_documents
 
 
 def label_local(job: LabelJob, predictor: Predictor, stdin: BinaryIO | None = None) -> RunStats:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from batch.errors import ModelNotFoundError
-from models.inference import InferenceSettings, resolve_device
-from models.labeler import SentenceLabeler
-from models.paths import DEFAULT_MODEL_DIR
+from argmine.batch.errors import ModelNotFoundError
+from argmine.models.inference import InferenceSettings, resolve_device
+from argmine.models.labeler import SentenceLabeler
+from argmine.models.paths import DEFAULT_MODEL_DIR
 
 
 def resolve_model(spec: str | None, models_dir: Path, default_dir: Path = DEFAULT_MODEL_DIR) -> Path:

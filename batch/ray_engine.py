@@ -25,15 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from batch.errors import BatchError
-from batch.job import LabelJob, Predictor, running, with_meta
-from batch.progress import RunStats
-from batch.readers import STDIN, ReadOptions, Source, check_inputs, read_source, sources
-from batch.records import BadRecord
-from batch.resume import prepare_output
-from batch.schema import dump_meta
-from models.documents import Unit, sentence_record, split
-from models.segment import Sentence
+from argmine.batch.errors import BatchError
+from argmine.batch.job import LabelJob, Predictor, running, with_meta
+from argmine.batch.progress import RunStats
+from argmine.batch.readers import STDIN, ReadOptions, Source, check_inputs, read_source, sources
+from argmine.batch.records import BadRecord
+from argmine.batch.resume import prepare_output
+from argmine.batch.schema import dump_meta
+from argmine.models.documents import Unit, sentence_record, split
+from argmine.models.segment import Sentence
 
 # Every row has every column, whatever its status, so blocks share one schema.
 _EMPTY_ROW = {"doc_id": "", "where": "", "status": "", "reason": "", "detail": "", "text": "", "spans": "", "meta": ""}

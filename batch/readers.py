@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, get_args
 
-from batch.errors import InputError
-from batch.records import BadRecord, Document
+from argmine.batch.errors import InputError
+from argmine.batch.records import BadRecord, Document
 
 InputFormat = Literal["auto", "txt", "jsonl", "csv", "parquet"]
 Item = Document | BadRecord

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from batch.errors import BatchError, OutputExistsError, ResumeError
-from batch.writers import ChunkWriter, open_writer, output_exists, read_records, remove_output
+from argmine.batch.errors import BatchError, OutputExistsError, ResumeError
+from argmine.batch.writers import ChunkWriter, open_writer, output_exists, read_records, remove_output
 
 
 @dataclass

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from models.scheme import HEADS
+from argmine.models.scheme import HEADS
 
 BASE_COLUMNS: tuple[str, ...] = ("doc_id", "sent_id", "start", "end", "text", "role", "stance", "risk",
                                  "uncertainty", "model_version")

@@ -15,8 +15,8 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from batch.errors import BatchError
-from models.scheme import STANCES
+from argmine.batch.errors import BatchError
+from argmine.models.scheme import STANCES
 
 SUMMARY_COLUMNS: tuple[str, ...] = ("doc_id", "sentences", "claims", "premises",
                                     *(f"stance.{s}" for s in STANCES), "risks")

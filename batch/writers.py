@@ -24,10 +24,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from batch import commitlog
-from batch.errors import BatchError, ResumeError
-from batch.readers import CSV_FIELD_LIMIT
-from batch.schema import COLUMNS, arrow_schema, csv_row, flatten, unflatten
+from argmine.batch import commitlog
+from argmine.batch.errors import BatchError, ResumeError
+from argmine.batch.readers import CSV_FIELD_LIMIT
+from argmine.batch.schema import COLUMNS, arrow_schema, csv_row, flatten, unflatten
 
 OutputFormat = Literal["jsonl", "csv", "parquet"]
 Record = Mapping[str, Any]

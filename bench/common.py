@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR, PROJECT_ROOT
+from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR, PROJECT_ROOT
 
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 DOCUMENTS_DIR = ANNOTATIONS_DIR / "documents"
@@ -60,8 +60,8 @@ def build_corpus(n_docs: int, seed: int = 0, min_paragraphs: int = 2, max_paragr
 
 def corpus_sentences(docs: Sequence[dict[str, str]]) -> list[str]:
     """The sentences ``argmine label`` sees: the same segmenter and normalisation as the labeler."""
-    from models.documents import split
-    from models.segment import normalize
+    from argmine.models.documents import split
+    from argmine.models.segment import normalize
 
     return [normalize(s.text) for d in docs for s in split(d["text"])]
 
@@ -194,6 +194,6 @@ class Timer:
 
 
 def argmine_command() -> list[str]:
-    """The installed ``argmine`` console script beside this interpreter, else ``python -m argmine_cli``."""
+    """The installed ``argmine`` console script beside this interpreter, else ``python -m argmine.cli``."""
     script = Path(sys.executable).with_name("argmine")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "argmine_cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "argmine"]

@@ -76,13 +76,13 @@ COMMON=(--device cuda --precision bf16 --model "$MODEL" --docs "$DOCS" --batch-t
 
 echo "== 1/2: argmine label end to end, $DOCS documents =="
 start_sampler "$RESULTS/gpu-util-label-$STAMP.csv"
-"$PYTHON" -m bench.offline "${COMMON[@]}" --skip ceiling,pipelines,host --name gpu-label
+"$PYTHON" -m argmine.bench.offline "${COMMON[@]}" --skip ceiling,pipelines,host --name gpu-label
 stop_sampler
 LABEL_UTIL=$(summarise "$RESULTS/gpu-util-label-$STAMP.csv" "argmine label")
 
 echo "== 2/2: the whole offline benchmark =="
 start_sampler "$RESULTS/gpu-util-full-$STAMP.csv"
-"$PYTHON" -m bench.offline "${COMMON[@]}" --name gpu-offline
+"$PYTHON" -m argmine.bench.offline "${COMMON[@]}" --name gpu-offline
 stop_sampler
 
 echo

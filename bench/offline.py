@@ -1,6 +1,6 @@
 """Offline benchmark: ``argmine label`` end to end against off-the-shelf transformers pipelines.
 
-    python -m bench.offline --docs 2000
+    python -m argmine.bench.offline --docs 2000
 
 On one synthetic corpus (``bench.common.build_corpus``) and its sentences:
 
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import (DEFAULT_MODEL_DIR, Timer, argmine_command, build_corpus, check_idle, corpus_sentences,
+from argmine.bench.common import (DEFAULT_MODEL_DIR, Timer, argmine_command, build_corpus, check_idle, corpus_sentences,
                           print_table, quiet_transformers, write_jsonl, write_result)
 
 TARGETS = {"vs_pipeline_default": 10.0, "vs_pipeline_best_batch": 6.0, "vs_ceiling": 0.8}
@@ -45,7 +45,7 @@ _SUMMARY = re.compile(r"labelled ([\d,]+) documents, ([\d,]+) sentences.*? in ([
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.offline", description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog="python -m argmine.bench.offline", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--docs", type=int, default=2000, help="documents in the corpus (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the corpus and of the pipeline sample")
@@ -106,7 +106,7 @@ def collate(ids: list[list[int]], index: list[int], pad: int):
 
 
 def inference_settings(args: argparse.Namespace):
-    from models.inference import InferenceSettings
+    from argmine.models.inference import InferenceSettings
 
     extra = {k: v for k, v in {"batch_tokens": args.batch_tokens, "max_batch": args.max_batch}.items() if v}
     return InferenceSettings(precision=args.precision, device=args.device, **extra)
@@ -116,8 +116,8 @@ def run_ceiling(sentences: list[str], args: argparse.Namespace) -> dict[str, Any
     """Forward passes only: tokenized, collated and moved to the device before the clock starts."""
     import torch
 
-    from models.inference import Engine, plan_batches
-    from models.labeler import SentenceLabeler
+    from argmine.models.inference import Engine, plan_batches
+    from argmine.models.labeler import SentenceLabeler
 
     labeler = SentenceLabeler.load(args.model)
     settings = inference_settings(args)
@@ -152,8 +152,8 @@ def build_pipelines(device: str) -> dict[str, Any]:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
-    from models.encoder import base_model_path
-    from models.scheme import HEADS
+    from argmine.models.encoder import base_model_path
+    from argmine.models.scheme import HEADS
 
     torch.manual_seed(0)
     base = str(base_model_path())
@@ -186,9 +186,9 @@ def time_pipelines(pipes: dict[str, Any], sentences: list[str], batch_size: int 
 def time_host_stages(docs: list[dict[str, str]], sentences: list[str], segment_seconds: float,
                      tokenize_seconds: float | None) -> list[dict[str, Any]]:
     """Per-stage single-process throughput of what runs on the CPU whatever the device."""
-    from models.documents import sentence_record, split
-    from models.labeler import labels_from_proba
-    from models.scheme import HEADS
+    from argmine.models.documents import sentence_record, split
+    from argmine.models.labeler import labels_from_proba
+    from argmine.models.scheme import HEADS
 
     rng = np.random.default_rng(0)
     probs = {h: rng.dirichlet(np.ones(len(labels)), size=len(sentences)).astype(np.float32)
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not (args.model / "config.json").exists():
         raise SystemExit(f"no argmine model at {args.model}: pass --model DIR (a directory written by `argmine train`)")
     quiet_transformers()
-    import models.documents  # noqa: F401  - imported before the clock: segmentation is timed below
+    import argmine.models.documents  # noqa: F401  - imported before the clock: segmentation is timed below
 
     docs = build_corpus(args.docs, args.seed, args.min_paragraphs, args.max_paragraphs)
     with Timer() as seg:

@@ -1,6 +1,6 @@
 """Online benchmark: a bounded load generator against ``argmine serve`` on loopback.
 
-    python -m bench.online --clients 1,8,32,128 --duration 20
+    python -m argmine.bench.online --clients 1,8,32,128 --duration 20
 
 For each mode (dynamic batching on, then off) it starts ``argmine serve`` in a
 subprocess on 127.0.0.1 with a free port and a temporary data directory, waits for
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import (DEFAULT_MODEL_DIR, argmine_command, check_idle, paragraphs, percentile, print_table,
+from argmine.bench.common import (DEFAULT_MODEL_DIR, argmine_command, check_idle, paragraphs, percentile, print_table,
                           write_result)
 
 MODES = {
@@ -47,7 +47,7 @@ MODES = {
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.online", description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog="python -m argmine.bench.online", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clients", default="1,8,32,128", help="concurrent client counts, one level each")
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds per level (default 20)")
@@ -71,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # ---- request documents ----------------------------------------------------------------------------------------
 def request_documents(n_sentences: int, limit: int = 64) -> list[str]:
     """Texts of exactly ``n_sentences`` sentences (as the service segments them), cut from corpus paragraphs."""
-    from models.documents import split
+    from argmine.models.documents import split
 
     out = []
     for paragraph in paragraphs():

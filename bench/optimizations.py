@@ -1,6 +1,6 @@
 """Hot-path optimisations, each measured against the shipped engine on this machine.
 
-    python -m bench.optimizations --sentences 1000 --repeats 3
+    python -m argmine.bench.optimizations --sentences 1000 --repeats 3
 
 All variants label the same sentences (a fixed random sample of the benchmark corpus),
 already tokenized, so only collation, the forward pass and the softmax are timed. The
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import (DEFAULT_MODEL_DIR, Timer, build_corpus, check_idle, corpus_sentences, print_table,
+from argmine.bench.common import (DEFAULT_MODEL_DIR, Timer, build_corpus, check_idle, corpus_sentences, print_table,
                           quiet_transformers, write_result)
 
 ALL_VARIANTS = ("bf16", "tokens=1024", "tokens=2048", "tokens=4096", "tokens=16384", "tokens=32768", "unsorted",
@@ -47,7 +47,7 @@ Probs = dict[str, np.ndarray]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.optimizations", description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog="python -m argmine.bench.optimizations", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sentences", type=int, default=1000, help="sentences labelled per run (default 1000)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per variant; the best counts (default 3)")
@@ -79,7 +79,7 @@ def sequential(network, tokenizer, batches: Callable[[list[int]], list[list[int]
     """A loop without the engine's prefetch thread: collate, forward, softmax, one batch at a time."""
     import torch
 
-    from bench.offline import collate
+    from argmine.bench.offline import collate
 
     pad = tokenizer.pad_token_id or 0
 
@@ -98,7 +98,7 @@ def sequential(network, tokenizer, batches: Callable[[list[int]], list[list[int]
 def build_variants(names: Sequence[str], labeler, base) -> list[Variant]:
     import torch
 
-    from models.inference import Engine, plan_batches
+    from argmine.models.inference import Engine, plan_batches
 
     network, tokenizer = labeler.network_, labeler.tokenizer_
     baseline = Engine(network, tokenizer, base)
@@ -178,8 +178,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     quiet_transformers()
     import torch
 
-    from models.inference import InferenceSettings
-    from models.labeler import SentenceLabeler
+    from argmine.models.inference import InferenceSettings
+    from argmine.models.labeler import SentenceLabeler
 
     if not (args.model / "config.json").exists():
         raise SystemExit(f"no argmine model at {args.model}: pass --model DIR (a directory written by `argmine train`)")

@@ -1,7 +1,7 @@
 """Training benchmark: the default recipe's wall-clock time on this machine, per epoch and in total.
 
-    python -m bench.training                       # the default recipe, as `argmine train` runs it
-    python -m bench.training --set epochs=1 --set max_steps=3    # a quick smoke run
+    python -m argmine.bench.training                       # the default recipe, as `argmine train` runs it
+    python -m argmine.bench.training --set epochs=1 --set max_steps=3    # a quick smoke run
 
 It calls ``training.train.train`` (what ``argmine train`` calls) in this process, writing
 the model to a temporary directory, and times the stages by wrapping, for this run
@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Timer, check_idle, print_table, quiet_transformers, write_result
-from models.paths import ANNOTATIONS_DIR
+from argmine.bench.common import Timer, check_idle, print_table, quiet_transformers, write_result
+from argmine.models.paths import ANNOTATIONS_DIR
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.training", description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog="python -m argmine.bench.training", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", type=Path, default=None, help="training config file [default: the default recipe]")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     quiet_transformers()
     import torch
 
-    from models.labeler import SentenceLabeler
-    from training.config import load_config
-    from training.train import train
+    from argmine.models.labeler import SentenceLabeler
+    from argmine.training.config import load_config
+    from argmine.training.train import train
 
     config = load_config(args.config, args.overrides)
     marks: dict[str, Any] = {"score_start": [], "score_end": []}

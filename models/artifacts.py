@@ -16,8 +16,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from models.encoder import BASE_NAME, BASE_PACKAGE, base_model_version
-from models.scheme import HEADS, SCHEME_VERSION
+from argmine.models.encoder import BASE_NAME, BASE_PACKAGE, base_model_version
+from argmine.models.scheme import HEADS, SCHEME_VERSION
 
 FORMAT_VERSION = 1
 WEIGHTS = "weights.safetensors"

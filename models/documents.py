@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from models.segment import Sentence, segment
+from argmine.models.segment import Sentence, segment
 
 if TYPE_CHECKING:  # importing the labeler pulls in torch; segmentation workers need none of it
-    from models.labeler import SentenceLabels
+    from argmine.models.labeler import SentenceLabels
 
 Unit = Literal["document", "sentence"]
 PredictBatch = Callable[[Sequence[str]], "list[SentenceLabels]"]

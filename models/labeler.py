@@ -21,13 +21,13 @@ from sklearn.metrics import f1_score
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer
 
-from models import artifacts
-from models.card import render_card
-from models.encoder import base_model_path
-from models.inference import CPU_BATCH_TOKENS, Engine, InferenceSettings, pad_batch, plan_batches
-from models.network import SentenceClassifier
-from models.scheme import HEADS, risk_name
-from models.segment import normalize
+from argmine.models import artifacts
+from argmine.models.card import render_card
+from argmine.models.encoder import base_model_path
+from argmine.models.inference import CPU_BATCH_TOKENS, Engine, InferenceSettings, pad_batch, plan_batches
+from argmine.models.network import SentenceClassifier
+from argmine.models.scheme import HEADS, risk_name
+from argmine.models.segment import normalize
 
 ProgressCallback = Callable[[float, dict[str, Any]], None]
 

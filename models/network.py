@@ -12,8 +12,8 @@ import torch
 from torch import nn
 from transformers import AutoModel
 
-from models.encoder import base_model_path
-from models.scheme import HEADS
+from argmine.models.encoder import base_model_path
+from argmine.models.scheme import HEADS
 
 
 class SentenceClassifier(nn.Module):

@@ -16,20 +16,20 @@ from importlib import metadata
 
 from fastapi import FastAPI
 
-from service import errors
-from service.auth import resolve_token
-from service.batcher import Batcher
-from service.db import make_engine
-from service.deps import Services
-from service.jobs import JobManager
-from service.metrics import ServiceMetrics
-from service.middleware import BodyLimit, RequestMetrics
-from service.predictor import ActiveModel, LabelerFactory, load_labeler
-from service.registry import Registry
-from service.routes import annotations, health, jobs, label, models, suggestions
-from service.settings import Settings
-from service.store import AnnotationStore
-from service.suggestions import SuggestionPool
+from argmine.service import errors
+from argmine.service.auth import resolve_token
+from argmine.service.batcher import Batcher
+from argmine.service.db import make_engine
+from argmine.service.deps import Services
+from argmine.service.jobs import JobManager
+from argmine.service.metrics import ServiceMetrics
+from argmine.service.middleware import BodyLimit, RequestMetrics
+from argmine.service.predictor import ActiveModel, LabelerFactory, load_labeler
+from argmine.service.registry import Registry
+from argmine.service.routes import annotations, health, jobs, label, models, suggestions
+from argmine.service.settings import Settings
+from argmine.service.store import AnnotationStore
+from argmine.service.suggestions import SuggestionPool
 
 log = logging.getLogger("argmine.service")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from service.settings import Settings
+from argmine.service.settings import Settings
 
 log = logging.getLogger("argmine.auth")
 _bearer = HTTPBearer(auto_error=False, description="The service's API token: ARGMINE_API_TOKEN or <data_dir>/api_token.")

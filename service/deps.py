@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
-from service.auth import require_token
-from service.batcher import Batcher
-from service.jobs import JobManager
-from service.metrics import ServiceMetrics
-from service.predictor import ActiveModel, Prediction
-from service.registry import Registry
-from service.settings import Settings
-from service.store import AnnotationStore
-from service.suggestions import SuggestionPool
+from argmine.service.auth import require_token
+from argmine.service.batcher import Batcher
+from argmine.service.jobs import JobManager
+from argmine.service.metrics import ServiceMetrics
+from argmine.service.predictor import ActiveModel, Prediction
+from argmine.service.registry import Registry
+from argmine.service.settings import Settings
+from argmine.service.store import AnnotationStore
+from argmine.service.suggestions import SuggestionPool
 
 
 @dataclass

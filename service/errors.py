@@ -19,14 +19,14 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from service.auth import Unauthorized
-from service.batcher import BatcherStopped, BatchFailed, QueueFull
-from service.disconnect import ClientGone
-from service.formats import ImportFormatError
-from service.jobs import JobFinished, JobRunning, UnknownJob
-from service.predictor import ModelLoadError, ModelNotLoaded
-from service.registry import RegistryError, UnknownVersion
-from training.corpus import CorpusError
+from argmine.service.auth import Unauthorized
+from argmine.service.batcher import BatcherStopped, BatchFailed, QueueFull
+from argmine.service.disconnect import ClientGone
+from argmine.service.formats import ImportFormatError
+from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
+from argmine.service.predictor import ModelLoadError, ModelNotLoaded
+from argmine.service.registry import RegistryError, UnknownVersion
+from argmine.training.corpus import CorpusError
 
 log = logging.getLogger("argmine.errors")
 

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from models.scheme import HEADS
+from argmine.models.scheme import HEADS
 
 Format = Literal["jsonl", "label-studio", "doccano"]
 FORMATS: tuple[str, ...] = ("jsonl", "label-studio", "doccano")

@@ -29,12 +29,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from service import training_worker
-from service.db import JobRow, utcnow
-from service.predictor import ActiveModel, LabelerFactory
-from service.registry import Registry, summarize
-from service.settings import Settings
-from service.store import AnnotationStore
+from argmine.service import training_worker
+from argmine.service.db import JobRow, utcnow
+from argmine.service.predictor import ActiveModel, LabelerFactory
+from argmine.service.registry import Registry, summarize
+from argmine.service.settings import Settings
+from argmine.service.store import AnnotationStore
 
 log = logging.getLogger("argmine.jobs")
 
@@ -133,8 +133,8 @@ class JobManager:
 
     # ---- starting -------------------------------------------------------------------
     async def start(self, force: bool = False, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-        from training.config import TrainConfig, load_config
-        from training.corpus import CorpusError, validate
+        from argmine.training.config import TrainConfig, load_config
+        from argmine.training.corpus import CorpusError, validate
 
         if self._running:
             raise JobRunning(f"job {next(iter(self._running))} is still running; wait for it or cancel it")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from service.batcher import BatchStats
+from argmine.service.batcher import BatchStats
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Request latency: from a 5 ms cache-hot sentence to a 30 s document flood.

@@ -10,8 +10,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import BodyTooLarge, error_response
-from service.metrics import ServiceMetrics
+from argmine.service.errors import BodyTooLarge, error_response
+from argmine.service.metrics import ServiceMetrics
 
 
 class BodyLimit:

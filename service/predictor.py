@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from service.registry import Registry
+from argmine.service.registry import Registry
 
 if TYPE_CHECKING:  # torch comes with these; a training process importing this module needs neither
     import numpy as np
 
-    from models.labeler import SentenceLabels
+    from argmine.models.labeler import SentenceLabels
 
 log = logging.getLogger("argmine.model")
 
@@ -55,7 +55,7 @@ def load_labeler(path: Path) -> Labeler:
     Module-level on purpose: training jobs receive it through multiprocessing and
     use it to score the active model on the same evaluation split.
     """
-    from models.labeler import SentenceLabeler
+    from argmine.models.labeler import SentenceLabeler
 
     return SentenceLabeler.load(path)
 

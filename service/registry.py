@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.scheme import HEADS
+from argmine.models.scheme import HEADS
 
 log = logging.getLogger("argmine.registry")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

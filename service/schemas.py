@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from models.scheme import ROLES, STANCES
+from argmine.models.scheme import ROLES, STANCES
 
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Stance = Literal[STANCES]  # type: ignore[valid-type]

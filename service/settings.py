@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
+from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
 
 log = logging.getLogger("argmine.service")
 

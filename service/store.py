@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.segment import normalize
-from service.db import AnnotationRow
+from argmine.models.segment import normalize
+from argmine.service.db import AnnotationRow
 
 FIELDS = ("text", "role", "stance", "risk", "doc_id", "start", "end", "annotator", "note")
 # SQLite allows 32766 bound parameters per statement (999 before 3.32); stay far below.

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from models.segment import normalize
+from argmine.models.segment import normalize
 
 KEPT = ("doc_id", "sent_id", "start", "end", "text", "role", "stance", "risk", "probabilities", "uncertainty",
         "model_version")

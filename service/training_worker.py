@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from service.registry import atomic_write_json
+from argmine.service.registry import atomic_write_json
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,16 @@ def run(spec: JobSpec) -> None:
 
 
 def _train(spec: JobSpec, progress: _Progress) -> None:
-    from training.corpus import CorpusError, validate
+    from argmine.training.corpus import CorpusError, validate
 
     problems = validate(spec.corpus_dir)  # before importing torch: a broken corpus fails in a second
     if problems:
         raise CorpusError(problems)
 
-    from training.config import TrainConfig
-    from training.corpus import load_corpus
-    from training.splits import eval_split
-    from training.train import evaluate_on, train, user_records
+    from argmine.training.config import TrainConfig
+    from argmine.training.corpus import load_corpus
+    from argmine.training.splits import eval_split
+    from argmine.training.train import evaluate_on, train, user_records
 
     config = TrainConfig.model_validate(spec.config)
     annotations = read_annotations(spec.annotations_file)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.segment import segment
+from argmine.models.segment import segment
 
 TINY_DOCS = {
     "tiny-a": (

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from models.labeler import SentenceLabels, labels_from_proba
-from models.scheme import HEADS
+from argmine.models.labeler import SentenceLabels, labels_from_proba
+from argmine.models.scheme import HEADS
 
 
 class FakeLabeler:

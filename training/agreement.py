@@ -9,8 +9,8 @@ from typing import Any
 
 from sklearn.metrics import cohen_kappa_score
 
-from models.scheme import HEADS
-from training.metrics import gold
+from argmine.models.scheme import HEADS
+from argmine.training.metrics import gold
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

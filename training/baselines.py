@@ -15,9 +15,9 @@ import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from models.scheme import HEADS
-from models.segment import normalize
-from training.metrics import gold
+from argmine.models.scheme import HEADS
+from argmine.models.segment import normalize
+from argmine.training.metrics import gold
 
 Predictions = dict[str, list[str]]
 
@@ -83,7 +83,7 @@ class Embedder:
     def __init__(self, batch_size: int = 64):
         from transformers import AutoModel, AutoTokenizer
 
-        from models.encoder import base_model_path
+        from argmine.models.encoder import base_model_path
 
         path = str(base_model_path())
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
@@ -92,7 +92,7 @@ class Embedder:
         self.cache: dict[str, np.ndarray] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        from models.network import mean_pool
+        from argmine.models.network import mean_pool
 
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         with torch.inference_mode():

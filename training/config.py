@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.labeler import SentenceLabeler
+from argmine.models.labeler import SentenceLabeler
 
 
 class TrainConfig(BaseModel):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.scheme import ROLES, STANCES
+from argmine.models.scheme import ROLES, STANCES
 
 SOURCES = ("seed", "authored", "user")
 REQUIRED: dict[str, type | tuple[type, ...]] = {

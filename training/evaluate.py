@@ -18,12 +18,12 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from models.scheme import HEADS
-from training.baselines import Embedder, FrozenEmbeddingLogReg, MajorityBaseline, Predictions, TfidfLogReg
-from training.config import TrainConfig
-from training.corpus import fingerprint, load_corpus
-from training.metrics import predictions_from_proba, report_by_source
-from training.splits import dev_split, grouped_folds
+from argmine.models.scheme import HEADS
+from argmine.training.baselines import Embedder, FrozenEmbeddingLogReg, MajorityBaseline, Predictions, TfidfLogReg
+from argmine.training.config import TrainConfig
+from argmine.training.corpus import fingerprint, load_corpus
+from argmine.training.metrics import predictions_from_proba, report_by_source
+from argmine.training.splits import dev_split, grouped_folds
 
 Records = list[dict[str, Any]]
 
@@ -120,8 +120,8 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
 
 def write_to_card(results: dict[str, Any], model_dir: Path) -> None:
     """Add the cross-validation summary to a saved model's metrics and card."""
-    from models import artifacts
-    from models.card import render_card
+    from argmine.models import artifacts
+    from argmine.models.card import render_card
 
     metrics = artifacts.read_json(model_dir / "metrics.json")
     metrics["cross_validation"] = {

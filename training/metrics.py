@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-from models.scheme import HEADS, risk_name
+from argmine.models.scheme import HEADS, risk_name
 
 
 def gold(records: Sequence[dict[str, Any]], head: str) -> list[str]:

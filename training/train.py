@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from models.labeler import ProgressCallback, SentenceLabeler
-from training.config import TrainConfig
-from training.corpus import fingerprint, load_corpus
-from training.metrics import predictions_from_proba, report_by_source
-from training.splits import dev_split, eval_split
+from argmine.models.labeler import ProgressCallback, SentenceLabeler
+from argmine.training.config import TrainConfig
+from argmine.training.corpus import fingerprint, load_corpus
+from argmine.training.metrics import predictions_from_proba, report_by_source
+from argmine.training.splits import dev_split, eval_split
 
 
 @dataclass

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import ValidationError
 
-from service import formats
-from service.deps import WRITE, Services, get_services
-from service.errors import InvalidEncoding, LimitExceeded
-from service.formats import Format, ImportFormatError
-from service.schemas import AddAnnotationsOut, AnnotationIn, AnnotationPage, AnnotationsIn, ErrorOut, ImportOut
-from service.schemas import Role, Stance
-from service.store import Filters
+from argmine.service import formats
+from argmine.service.deps import WRITE, Services, get_services
+from argmine.service.errors import InvalidEncoding, LimitExceeded
+from argmine.service.formats import Format, ImportFormatError
+from argmine.service.schemas import AddAnnotationsOut, AnnotationIn, AnnotationPage, AnnotationsIn, ErrorOut, ImportOut
+from argmine.service.schemas import Role, Stance
+from argmine.service.store import Filters
 
 router = APIRouter(tags=["annotations"])
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 413, 422)}

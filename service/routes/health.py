@@ -8,8 +8,8 @@ import anyio
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 
-from service.deps import Services, get_services
-from service.metrics import CONTENT_TYPE
+from argmine.service.deps import Services, get_services
+from argmine.service.metrics import CONTENT_TYPE
 
 router = APIRouter(tags=["service"])
 

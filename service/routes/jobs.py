@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from service.deps import WRITE, Services, get_services
-from service.schemas import ErrorOut, JobOut, JobsOut, TrainRequest
+from argmine.service.deps import WRITE, Services, get_services
+from argmine.service.schemas import ErrorOut, JobOut, JobsOut, TrainRequest
 
 router = APIRouter(tags=["training"])
 

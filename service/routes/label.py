@@ -17,13 +17,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from models.documents import sentence_record, split
-from service.batcher import QueueFull
-from service.deps import Services, get_services
-from service.disconnect import until_disconnected
-from service.errors import InvalidEncoding, LimitExceeded, MalformedJSON, UnsupportedMediaType
-from service.schemas import DocumentIn, ErrorOut, LabelRequest, LabelResponse
-from service.settings import Settings
+from argmine.models.documents import sentence_record, split
+from argmine.service.batcher import QueueFull
+from argmine.service.deps import Services, get_services
+from argmine.service.disconnect import until_disconnected
+from argmine.service.errors import InvalidEncoding, LimitExceeded, MalformedJSON, UnsupportedMediaType
+from argmine.service.schemas import DocumentIn, ErrorOut, LabelRequest, LabelResponse
+from argmine.service.settings import Settings
 
 router = APIRouter(tags=["labelling"])
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from service.deps import WRITE, Services, get_services
-from service.registry import summarize
-from service.schemas import ActivateOut, ErrorOut, ModelsOut
+from argmine.service.deps import WRITE, Services, get_services
+from argmine.service.registry import summarize
+from argmine.service.schemas import ActivateOut, ErrorOut, ModelsOut
 
 router = APIRouter(tags=["models"])
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from service.deps import Services, get_services
-from service.schemas import SuggestionsOut
+from argmine.service.deps import Services, get_services
+from argmine.service.schemas import SuggestionsOut
 
 router = APIRouter(tags=["annotations"])
 

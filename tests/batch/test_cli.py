@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 from typer.testing import CliRunner
 
-import batch.model
-from argmine_cli import app
-from batch.writers import read_records
+from argmine.batch import model as batch_model
+from argmine.cli import app
+from argmine.batch.writers import read_records
 from tests.batch.conftest import InterruptingLabeler, corpus, write_csv, write_jsonl
 from tests.fakes import FakeLabeler
 
@@ -25,7 +25,7 @@ def loads(monkeypatch) -> list[tuple]:
         calls.append((directory, device, batch_tokens, max_batch))
         return FakeLabeler()
 
-    monkeypatch.setattr(batch.model, "load_labeler", load)
+    monkeypatch.setattr(batch_model, "load_labeler", load)
     return calls
 
 
@@ -70,7 +70,7 @@ def test_on_error_fail_exits_naming_the_record(tmp_path, model_dir):
 
 
 def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, model_dir, monkeypatch):
-    monkeypatch.setattr(batch.model, "load_labeler", lambda *a, **k: InterruptingLabeler(after=1))
+    monkeypatch.setattr(batch_model, "load_labeler", lambda *a, **k: InterruptingLabeler(after=1))
     source = write_jsonl(tmp_path / "in.jsonl", corpus(4))
     result = label(str(source), "-o", str(tmp_path / "out.jsonl"), "--model", str(model_dir), "--chunk-size", "2")
     assert result.exit_code == 130

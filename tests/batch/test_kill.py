@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from batch.commitlog import progress_path
-from batch.job import LabelJob
-from batch.local import label_local
-from batch.writers import read_records
+from argmine.batch.commitlog import progress_path
+from argmine.batch.job import LabelJob
+from argmine.batch.local import label_local
+from argmine.batch.writers import read_records
 from tests.batch.conftest import corpus, write_jsonl
 from tests.fakes import FakeLabeler
 
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys
 from pathlib import Path
-from batch.job import LabelJob
-from batch.local import label_local
+from argmine.batch.job import LabelJob
+from argmine.batch.local import label_local
 from tests.fakes import FakeLabeler
 label_local(LabelJob((sys.argv[1],), Path(sys.argv[2]), chunk_size=2, progress=False), FakeLabeler(delay=0.1))
 """

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from batch.errors import BadRecordError, BatchError, OutputExistsError, ResumeError
-from batch.job import LabelJob
-from batch.local import label_local
-from batch.readers import ReadOptions
-from batch.writers import read_records
-from models.documents import label_documents
+from argmine.batch.errors import BadRecordError, BatchError, OutputExistsError, ResumeError
+from argmine.batch.job import LabelJob
+from argmine.batch.local import label_local
+from argmine.batch.readers import ReadOptions
+from argmine.batch.writers import read_records
+from argmine.models.documents import label_documents
 from tests.batch.conftest import (InterruptingLabeler, corpus, write_csv, write_folder, write_jsonl,
                                   write_parquet)
 from tests.fakes import FakeLabeler

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from batch.errors import ModelNotFoundError
-from batch.model import model_version, resolve_model
+from argmine.batch.errors import ModelNotFoundError
+from argmine.batch.model import model_version, resolve_model
 
 
 def make_model(path, version="v1"):

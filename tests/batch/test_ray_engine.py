@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from batch.errors import BadRecordError
-from batch.job import LabelJob
-from batch.local import label_local
-from batch.writers import read_records
+from argmine.batch.errors import BadRecordError
+from argmine.batch.job import LabelJob
+from argmine.batch.local import label_local
+from argmine.batch.writers import read_records
 from tests.batch.conftest import InterruptingLabeler, corpus, write_csv, write_folder, write_jsonl
 from tests.fakes import FakeLabeler
 
 ray = pytest.importorskip("ray", reason='Ray is an optional extra: pip install -e ".[ray]"')
 pytest.importorskip("ray.data", reason='Ray Data is missing: pip install -e ".[ray]"')
-from batch.ray_engine import label_ray  # noqa: E402
+from argmine.batch.ray_engine import label_ray  # noqa: E402
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from batch.errors import InputError
-from batch.readers import ReadOptions, estimate_total, read_inputs
-from batch.records import BadRecord, Document
+from argmine.batch.errors import InputError
+from argmine.batch.readers import ReadOptions, estimate_total, read_inputs
+from argmine.batch.records import BadRecord, Document
 from tests.batch.conftest import corpus, write_csv, write_folder, write_jsonl, write_parquet
 
 

@@ -5,10 +5,10 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from batch import commitlog
-from batch.errors import BatchError, ResumeError
-from batch.writers import open_writer, output_exists, part_files, read_records, remove_output
-from models.documents import label_documents
+from argmine.batch import commitlog
+from argmine.batch.errors import BatchError, ResumeError
+from argmine.batch.writers import open_writer, output_exists, part_files, read_records, remove_output
+from argmine.models.documents import label_documents
 from tests.batch.conftest import corpus
 from tests.fakes import FakeLabeler
 

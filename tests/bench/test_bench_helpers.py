@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench.common import build_corpus, paragraphs, percentile, print_table
-from bench.offline import _SUMMARY, ratios
-from bench.online import request_documents
-from models.documents import split
+from argmine.bench.common import build_corpus, paragraphs, percentile, print_table
+from argmine.bench.offline import _SUMMARY, ratios
+from argmine.bench.online import request_documents
+from argmine.models.documents import split
 
 
 def test_corpus_is_reproducible_and_made_of_corpus_paragraphs():

@@ -2,10 +2,10 @@
 
 import pytest
 
-from models.inference import InferenceSettings
-from models.labeler import SentenceLabeler
-from models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
-from training.corpus import load_corpus
+from argmine.models.inference import InferenceSettings
+from argmine.models.labeler import SentenceLabeler
+from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
+from argmine.training.corpus import load_corpus
 
 
 @pytest.fixture(scope="module")

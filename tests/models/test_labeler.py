@@ -4,11 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.artifacts import ModelFormatError
-from models.inference import InferenceSettings, plan_batches
-from models.labeler import NotFittedError, SentenceLabeler
-from models.scheme import HEADS
-from training.corpus import load_corpus
+from argmine.models.artifacts import ModelFormatError
+from argmine.models.inference import InferenceSettings, plan_batches
+from argmine.models.labeler import NotFittedError, SentenceLabeler
+from argmine.models.scheme import HEADS
+from argmine.training.corpus import load_corpus
 
 TEXTS = ["Citizens can now petition parliament directly.", "In 2009 Kazakhstan ranked 73rd of 134 countries.",
          "Hackers threaten the integrity of online voting.", "INTRODUCTION", "Surveillance of users is a growing risk."]
@@ -54,8 +54,11 @@ def test_results_come_back_in_input_order_whatever_the_batching(tiny_model):
     texts = TEXTS * 7
     whole = labeler.predict_proba(texts)
     single = [labeler.predict_proba([t]) for t in texts]
+    # bf16 (chosen by precision="auto" where the CPU computes it natively) rounds
+    # differently with the padding of each batch; fp32 agrees to 1e-4.
+    atol = 2e-2 if labeler._engine().bf16 else 1e-4
     for head in HEADS:
-        np.testing.assert_allclose(whole[head], np.concatenate([s[head] for s in single]), atol=1e-4)
+        np.testing.assert_allclose(whole[head], np.concatenate([s[head] for s in single]), atol=atol)
 
 
 def test_save_load_round_trip_gives_the_same_predictions(tiny_model):

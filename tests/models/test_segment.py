@@ -1,4 +1,4 @@
-from models.segment import normalize, segment
+from argmine.models.segment import normalize, segment
 
 MESSY = """INTRODUCTION
 Nowadays the Internet is well-known. Mr. Smith of the U.S. said, e.g., that 3.5 per cent of

@@ -24,7 +24,7 @@ def fake_or_real(path: Path):
     """Real weights load for real (models trained by a job); fake model directories get a fake."""
     path = Path(path)
     if (path / "weights.safetensors").exists():
-        from models.labeler import SentenceLabeler
+        from argmine.models.labeler import SentenceLabeler
 
         return SentenceLabeler.load(path)
     return versioned_fake(json.loads((path / "training.json").read_text())["version"])

@@ -10,9 +10,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from models.scheme import HEADS
-from service.app import create_app
-from service.settings import Settings
+from argmine.models.scheme import HEADS
+from argmine.service.app import create_app
+from argmine.service.settings import Settings
 from tests.fakes import FakeLabeler
 from tests.service.fake_models import fake_or_real
 

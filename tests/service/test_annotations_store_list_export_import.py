@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from service.formats import LABEL_STUDIO_CONFIG
+from argmine.service.formats import LABEL_STUDIO_CONFIG
 from tests.fakes import FakeLabeler
 from tests.service.support import AUTH, running
 
@@ -156,7 +156,7 @@ def test_an_import_with_a_bad_record_stores_nothing_and_names_the_line(client):
 
 
 def test_sqlite_connections_commit_durably(tmp_path):
-    from service.db import make_engine
+    from argmine.service.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.connect() as connection:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from service.batcher import Batcher, BatchFailed, BatchStats, QueueFull
+from argmine.service.batcher import Batcher, BatchFailed, BatchStats, QueueFull
 
 
 class Recorder:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import uvicorn
 
-from service.app import create_app
+from argmine.service.app import create_app
 from tests.fakes import FakeLabeler
 from tests.service.support import settings_for
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.settings import Settings
+from argmine.service.settings import Settings
 from tests.fakes import FakeLabeler
 from tests.service.support import TOKEN, running
 

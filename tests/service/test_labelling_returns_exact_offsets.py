@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.scheme import HEADS
+from argmine.models.scheme import HEADS
 from tests.fakes import FakeLabeler
 from tests.service.support import running
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from service.jobs import decide
+from argmine.service.jobs import decide
 from tests.service.support import AUTH, running, write_corpus
 
 TINY = {"max_steps": 2, "epochs": 1, "batch_size": 8, "device": "cpu"}

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uvicorn
 
-import service.app
+from argmine.service import app as service_app
 from typer.testing import CliRunner
 
-from argmine_cli import app
+from argmine.cli import app
 from tests.service.support import write_fake_model
 
 
 def test_serve_passes_its_options_to_the_app_and_uvicorn(tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda application, **kwargs: seen.update(app=application, **kwargs))
-    monkeypatch.setattr(service.app, "create_app", lambda settings: seen.update(settings=settings) or "the app")
+    monkeypatch.setattr(service_app, "create_app", lambda settings: seen.update(settings=settings) or "the app")
     model = write_fake_model(tmp_path / "model", "fake-1")
     result = CliRunner().invoke(app, ["serve", "--port", "8123", "--data-dir", str(tmp_path / "d"),
                                       "--model-dir", str(model)])

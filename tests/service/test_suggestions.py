@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from models.labeler import labels_from_proba
-from models.scheme import HEADS
-from service.suggestions import SuggestionPool
+from argmine.models.labeler import labels_from_proba
+from argmine.models.scheme import HEADS
+from argmine.service.suggestions import SuggestionPool
 from tests.fakes import FakeLabeler
 from tests.service.support import AUTH, running
 

@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from service.app import create_app
-from service.settings import Settings
+from argmine.service.app import create_app
+from argmine.service.settings import Settings
 from tests.fakes import FakeLabeler
 from tests.service.support import AUTH, running, write_fake_model
 

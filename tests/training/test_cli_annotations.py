@@ -2,7 +2,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from argmine_cli import app
+from argmine.cli import app
 from tests.training.test_corpus import _rewrite
 
 runner = CliRunner()

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from training.config import load_config
+from argmine.training.config import load_config
 
 
 def test_defaults_work_without_a_file():

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from models.paths import ANNOTATIONS_DIR
-from training.corpus import CorpusError, fingerprint, load_corpus, statistics, to_dataset, validate
+from argmine.models.paths import ANNOTATIONS_DIR
+from argmine.training.corpus import CorpusError, fingerprint, load_corpus, statistics, to_dataset, validate
 
 
 def test_shipped_corpus_is_valid_and_large_enough():

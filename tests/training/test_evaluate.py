@@ -2,8 +2,8 @@ import json
 from pathlib import Path
 
 from tests.conftest import write_corpus
-from training.config import TrainConfig
-from training.evaluate import run_evaluation
+from argmine.training.config import TrainConfig
+from argmine.training.evaluate import run_evaluation
 
 
 def test_cross_validation_reports_real_and_authored_apart(tmp_path: Path):

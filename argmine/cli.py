@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
+from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
 
 app = typer.Typer(help="argmine: find claims, premises, stances and risks in texts on e-democracy.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -27,7 +27,7 @@ def fail(message: str, code: int = 1) -> None:
 @annotations_app.command("validate")
 def annotations_validate(directory: Path = typer.Option(ANNOTATIONS_DIR, "--dir", help="Corpus folder.")) -> None:
     """Check schema, labels, offsets, coverage and ids; exit 1 naming each problem."""
-    from training.corpus import validate
+    from argmine.training.corpus import validate
 
     problems = validate(directory)
     for problem in problems:
@@ -40,7 +40,7 @@ def annotations_validate(directory: Path = typer.Option(ANNOTATIONS_DIR, "--dir"
 @annotations_app.command("stats")
 def annotations_stats(directory: Path = typer.Option(ANNOTATIONS_DIR, "--dir", help="Corpus folder.")) -> None:
     """Counts per label and per source."""
-    from training.corpus import CorpusError, load_corpus, statistics
+    from argmine.training.corpus import CorpusError, load_corpus, statistics
 
     try:
         records = load_corpus(directory)
@@ -62,7 +62,7 @@ def annotations_agreement(
     exclude: list[int] = typer.Option([], "--exclude", help="sent_id to leave out (e.g. guideline examples)."),
 ) -> None:
     """Cohen's kappa per dimension and the most frequent confusions between two passes."""
-    from training.agreement import agreement, paired, read_jsonl
+    from argmine.training.agreement import agreement, paired, read_jsonl
 
     a, b = paired(read_jsonl(first), read_jsonl(second))
     keep = [i for i, r in enumerate(b) if r["sent_id"] not in set(exclude)]
@@ -85,8 +85,8 @@ def annotations_sample(
     """Draw whole paragraphs for a blind second annotation pass (labels stripped)."""
     import json
 
-    from training.agreement import sample_paragraphs
-    from training.corpus import load_corpus
+    from argmine.training.agreement import sample_paragraphs
+    from argmine.training.corpus import load_corpus
 
     records = [r for r in load_corpus(directory) if r["doc_id"] == doc_id]
     if not records:
@@ -108,9 +108,9 @@ def train_command(
     """Fine-tune the sentence classifier on the corpus; save a versioned model."""
     from pydantic import ValidationError
 
-    from training.config import load_config
-    from training.corpus import CorpusError, fingerprint
-    from training.train import new_version, train
+    from argmine.training.config import load_config
+    from argmine.training.corpus import CorpusError, fingerprint
+    from argmine.training.train import new_version, train
 
     try:
         cfg = load_config(config, overrides)
@@ -141,8 +141,8 @@ def eval_command(
     card: Optional[Path] = typer.Option(None, "--card", help="Also add the results to this model's card."),
 ) -> None:
     """Grouped cross-validation of baselines and the fine-tuned model; writes EVALUATION.md."""
-    from training.config import load_config
-    from training.evaluate import run_evaluation, write_to_card
+    from argmine.training.config import load_config
+    from argmine.training.evaluate import run_evaluation, write_to_card
 
     cfg = load_config(config, overrides)
     results = run_evaluation(annotations, cfg, folds, out, json_out,
@@ -161,7 +161,7 @@ def model_card_command(
     """Add cross-validation results from `argmine eval` to a model's metrics and card."""
     import json
 
-    from training.evaluate import write_to_card
+    from argmine.training.evaluate import write_to_card
 
     try:
         results = json.loads(evaluation.read_text(encoding="utf-8"))
@@ -207,23 +207,23 @@ def label_command(
     """Label corpora offline: one record per sentence, written as it goes, resumable."""
     from functools import partial
 
-    from batch.errors import BatchError
-    from batch.job import LabelJob
-    from batch.model import load_labeler, model_version, resolve_model
-    from batch.readers import ReadOptions
-    from models.artifacts import ModelFormatError
+    from argmine.batch.errors import BatchError
+    from argmine.batch.job import LabelJob
+    from argmine.batch.model import load_labeler, model_version, resolve_model
+    from argmine.batch.readers import ReadOptions
+    from argmine.models.artifacts import ModelFormatError
 
     try:
         job = LabelJob(tuple(inputs), output, ReadOptions(id_column, text_column, max_chars, input_format), unit,
                        chunk_size, on_error=on_error, resume=resume, force=force, summary=summary, progress=progress)
         model_dir = resolve_model(model, _models_dir(model))
         if engine == "ray":
-            from batch.ray_engine import RayOptions, label_ray
+            from argmine.batch.ray_engine import RayOptions, label_ray
 
             stats = label_ray(job, partial(load_labeler, model_dir.resolve(), device, batch_tokens, max_batch),
                               model_version(model_dir), RayOptions(ray_address, actors, cpus_per_actor, device))
         else:
-            from batch.local import label_local
+            from argmine.batch.local import label_local
 
             try:
                 labeler = load_labeler(model_dir, device, batch_tokens, max_batch)
@@ -241,7 +241,7 @@ def _models_dir(model: Optional[str]) -> Path:
     """The service's model store, read from its settings only when a version name needs it."""
     if model is None or Path(model).is_dir():
         return Path("data") / "models"
-    from service.settings import Settings
+    from argmine.service.settings import Settings
 
     return Settings().models_dir
 
@@ -264,9 +264,9 @@ def serve_command(
     import uvicorn
     from pydantic import ValidationError
 
-    from service.app import create_app
-    from service.registry import Registry, RegistryError
-    from service.settings import Settings
+    from argmine.service.app import create_app
+    from argmine.service.registry import Registry, RegistryError
+    from argmine.service.settings import Settings
 
     overrides = {k: v for k, v in {"data_dir": data_dir, "model_dir": model_dir}.items() if v is not None}
     try:
