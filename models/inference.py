@@ -1,6 +1,8 @@
 """Batched inference, the hot path.
 
-Sentences are tokenized once, sorted by length and cut into batches by a padded-token
+Each input is a sentence, alone or with its neighbours as a second text segment
+(``models.context``); it is encoded once as token ids plus the length of the
+prefix that holds the sentence itself (what the embedding is pooled over). Inputs are sorted by length and cut into batches by a padded-token
 budget, so a batch of short sentences is wide and a batch of long ones narrow and
 no compute goes to padding. The forward runs under ``inference_mode`` and, where
 the hardware computes bf16 natively (AMX / AVX512-BF16 CPUs, CUDA), under bf16
@@ -12,12 +14,15 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import torch
+
+from argmine.models.context import SentenceInput, text_of
 
 Precision = Literal["auto", "bf16", "fp32"]
 
@@ -32,6 +37,15 @@ class InferenceSettings:
     max_length: int = 128
     precision: Precision = "auto"
     device: str = "auto"
+    # Neighbours read on each side (0: every sentence alone); set from the model's config.
+    context_window: int = 0
+    # Softmax temperature per head, fitted on held-out folds; 1.0 leaves logits as they are.
+    temperatures: Mapping[str, float] = field(default_factory=dict)
+
+
+# One encoded input: token ids, and how many leading tokens are the sentence itself
+# (special tokens included) - the span the embedding is pooled over.
+Encoded = tuple[list[int], int]
 
 
 CPU_BATCH_TOKENS = 2048
@@ -98,6 +112,94 @@ def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torc
     return input_ids, mask
 
 
+def prefix_mask(pool_lengths: Sequence[int], width: int) -> torch.Tensor:
+    """1 over the first ``pool_lengths[row]`` tokens of each row: the sentence's own."""
+    return (torch.arange(width).unsqueeze(0) < torch.as_tensor(pool_lengths).unsqueeze(1)).long()
+
+
+@dataclass(frozen=True)
+class Template:
+    """Where a tokenizer puts its special tokens around one text or a pair of texts."""
+
+    first: tuple[int, ...]  # before the sentence
+    middle: tuple[int, ...]  # between the sentence and its context
+    last: tuple[int, ...]  # after the context
+    single_last: tuple[int, ...]  # after a sentence read alone
+
+    @classmethod
+    def of(cls, tokenizer) -> "Template":
+        a = tokenizer("a", add_special_tokens=False)["input_ids"]
+        b = tokenizer("b", add_special_tokens=False)["input_ids"]
+        pair = tokenizer("a", "b")["input_ids"]
+        single = tokenizer("a")["input_ids"]
+        i = _find(pair, a)
+        j = _find(pair, b, i + len(a))
+        k = _find(single, a)
+        return cls(tuple(pair[:i]), tuple(pair[i + len(a):j]), tuple(pair[j + len(b):]), tuple(single[k + len(a):]))
+
+    def single(self, sentence: list[int]) -> list[int]:
+        return [*self.first, *sentence, *self.single_last]
+
+    def pair(self, sentence: list[int], context: list[int]) -> list[int]:
+        return [*self.first, *sentence, *self.middle, *context, *self.last]
+
+
+def _find(sequence: list[int], part: list[int], start: int = 0) -> int:
+    for i in range(start, len(sequence) - len(part) + 1):
+        if sequence[i:i + len(part)] == part:
+            return i
+    raise ValueError("the tokenizer's special-token template could not be read")
+
+
+_TEMPLATES: "weakref.WeakKeyDictionary[Any, Template]" = weakref.WeakKeyDictionary()
+
+
+def template(tokenizer) -> Template:
+    if tokenizer not in _TEMPLATES:
+        _TEMPLATES[tokenizer] = Template.of(tokenizer)
+    return _TEMPLATES[tokenizer]
+
+
+def encode(tokenizer, items: Sequence[SentenceInput], max_length: int, window: int) -> list[Encoded]:
+    """Token ids of each input and the length of its sentence part.
+
+    Alone (``window`` 0, a plain string, or no neighbours): ``[CLS] sentence [SEP]``
+    pooled over every token, exactly as a sentence-transformer embeds it. In context:
+    ``[CLS] sentence [SEP] before after [SEP]``; the sentence keeps up to
+    ``max_length`` minus the special tokens, the neighbours share what is left,
+    nearest tokens first.
+    """
+    if not items:
+        return []
+    texts = [text_of(item) for item in items]
+    shape = template(tokenizer)
+    single = len(shape.first) + len(shape.single_last)
+    sentences = tokenizer(texts, add_special_tokens=False, truncation=True,
+                          max_length=max_length - single)["input_ids"]
+    parts = [item.parts(window) if window > 0 and not isinstance(item, str) else ("", "") for item in items]
+    with_context = [i for i, (b, a) in enumerate(parts) if b or a]
+    out: list[Encoded] = []
+    for ids in sentences:
+        full = shape.single(ids)
+        out.append((full, len(full)))
+    if not with_context:
+        return out
+    pair = len(shape.first) + len(shape.middle) + len(shape.last)
+    befores = tokenizer([parts[i][0] for i in with_context], add_special_tokens=False)["input_ids"]
+    afters = tokenizer([parts[i][1] for i in with_context], add_special_tokens=False)["input_ids"]
+    for i, before, after in zip(with_context, befores, afters):
+        sentence = sentences[i][: max_length - pair]
+        budget = max(0, max_length - pair - len(sentence))
+        keep_after = min(len(after), max(budget // 2, budget - len(before)))
+        keep_before = min(len(before), budget - keep_after)
+        context = (before[len(before) - keep_before:] if keep_before else []) + after[:keep_after]
+        if not context:
+            continue
+        # Pooled over the sentence and the separator after it, as when read alone.
+        out[i] = (shape.pair(sentence, context), len(shape.first) + len(sentence) + len(shape.single_last))
+    return out
+
+
 class Engine:
     """Runs a network over many sentences; returns per-head probabilities."""
 
@@ -109,26 +211,35 @@ class Engine:
         self.network = network.to(self.device).eval()
         self.tokenizer = tokenizer
 
-    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        if not texts:
-            return []
-        return self.tokenizer(list(texts), truncation=True, max_length=self.settings.max_length)["input_ids"]
+    def encode(self, items: Sequence[SentenceInput]) -> list[Encoded]:
+        return encode(self.tokenizer, items, self.settings.max_length, self.settings.context_window)
 
-    def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        return self.predict_proba_ids(self.tokenize(texts))
+    def predict_proba(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:
+        return self.predict_proba_encoded(self.encode(items))
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Ids of sentences read alone (the benchmarks time tokenisation apart)."""
+        return [ids for ids, _ in encode(self.tokenizer, texts, self.settings.max_length, 0)]
 
     def predict_proba_ids(self, ids: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
-        """Probabilities per head, shape (len(ids), n_labels), in input order."""
+        """Probabilities for sentences already tokenized alone, pooled over every token."""
+        return self.predict_proba_encoded([(list(x), len(x)) for x in ids])
+
+    def predict_proba_encoded(self, encoded: Sequence[Encoded]) -> dict[str, np.ndarray]:
+        """Probabilities per head, shape (len(encoded), n_labels), in input order."""
+        ids = [x for x, _ in encoded]
         out: dict[str, np.ndarray] = {}
         batches = plan_batches([len(x) for x in ids], self.batch_tokens, self.settings.max_batch)
         pending: list[tuple[list[int], dict[str, torch.Tensor]]] = []
+        temperatures = self.settings.temperatures
         with torch.inference_mode():
-            for index, (input_ids, mask) in zip(batches, self._collated(ids, batches)):
+            for index, (input_ids, mask, pool) in zip(batches, self._collated(encoded, batches)):
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-                    logits = self.network(input_ids, mask)
+                    logits = self.network(input_ids, mask, pool)
                 # Softmax on device; results are fetched after the loop so the GPU
                 # never waits on a host sync between batches.
-                pending.append((index, {k: torch.softmax(v.float(), dim=-1) for k, v in logits.items()}))
+                pending.append((index, {k: torch.softmax(v.float() / temperatures.get(k, 1.0), dim=-1)
+                                        for k, v in logits.items()}))
         for index, probs in pending:
             for head, p in probs.items():
                 array = p.cpu().numpy()
@@ -140,16 +251,17 @@ class Engine:
                    for head, layer in self.network.heads.items()}
         return out
 
-    def _collated(self, ids: Sequence[Sequence[int]], batches: list[list[int]]) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def _collated(self, encoded: Sequence[Encoded], batches: list[list[int]]
+                  ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         """Padded tensors per batch, built one batch ahead on a worker thread."""
         pad = self.tokenizer.pad_token_id or 0
         pin = self.device.type == "cuda"
 
-        def collate(index: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-            input_ids, mask = pad_batch([ids[i] for i in index], pad)
-            if pin:
-                input_ids, mask = input_ids.pin_memory(), mask.pin_memory()
-            return input_ids, mask
+        def collate(index: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            input_ids, mask = pad_batch([encoded[i][0] for i in index], pad)
+            pool = prefix_mask([encoded[i][1] for i in index], input_ids.shape[1])
+            tensors = (input_ids, mask, pool)
+            return tuple(t.pin_memory() for t in tensors) if pin else tensors
 
         ready: queue.Queue = queue.Queue(maxsize=2)
         done = object()
@@ -170,6 +282,5 @@ class Engine:
                 break
             if isinstance(item, BaseException):
                 raise item
-            input_ids, mask = item
-            yield input_ids.to(self.device, non_blocking=True), mask.to(self.device, non_blocking=True)
+            yield tuple(t.to(self.device, non_blocking=True) for t in item)
         worker.join()

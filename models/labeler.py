@@ -23,8 +23,10 @@ from transformers import AutoTokenizer
 
 from argmine.models import artifacts
 from argmine.models.card import render_card
-from argmine.models.encoder import base_model_path
-from argmine.models.inference import CPU_BATCH_TOKENS, Engine, InferenceSettings, pad_batch, plan_batches
+from argmine.models.context import InContext, SentenceInput, text_of
+from argmine.models.encoder import DEFAULT_BASE, base_model_path
+from argmine.models.inference import (CPU_BATCH_TOKENS, Encoded, Engine, InferenceSettings, encode, pad_batch,
+                                      plan_batches, prefix_mask, resolve_bf16)
 from argmine.models.network import SentenceClassifier
 from argmine.models.scheme import HEADS, risk_name
 from argmine.models.segment import normalize
@@ -70,6 +72,9 @@ def labels_from_proba(probs: Mapping[str, np.ndarray]) -> list[SentenceLabels]:
 
 
 def record_targets(record: Mapping[str, Any]) -> dict[str, int]:
+    """Gold label indices; ``IGNORE`` for every head of an unlabelled record (distillation text)."""
+    if record.get("role") is None:
+        return {head: IGNORE for head in HEADS}
     return {
         "role": HEADS["role"].index(record["role"]),
         "stance": HEADS["stance"].index(record["stance"]),
@@ -77,15 +82,44 @@ def record_targets(record: Mapping[str, Any]) -> dict[str, int]:
     }
 
 
+def record_input(record: Mapping[str, Any]) -> SentenceInput:
+    """A corpus record as the model reads it: with its neighbours where the record has them."""
+    if "before" in record or "after" in record:
+        return InContext(record["text"], tuple(record.get("before", ())), tuple(record.get("after", ())))
+    return record["text"]
+
+
+def _normalized(item: SentenceInput) -> SentenceInput:
+    if isinstance(item, str):
+        return normalize(item)
+    return InContext(normalize(item.text), tuple(map(normalize, item.before)), tuple(map(normalize, item.after)))
+
+
+IGNORE = -100
+
+
 @dataclass
 class SentenceLabeler:
+    # Which packaged encoder to fine-tune: "minilm" (ships with argmine) or "mpnet"
+    # (`argmine base fetch mpnet`).
+    base: str = DEFAULT_BASE
     trainable_layers: int = 2
+    # Rank of the low-rank adapters in the trainable layers; 0 trains their weights in full.
+    lora_rank: int = 0
+    lora_alpha: float = 32.0
+    # Neighbouring sentences read on each side (0: every sentence alone).
+    context_window: int = 0
+    # Share of training sentences read without neighbours, so records without a
+    # document (read alone at prediction time) are not out of distribution.
+    context_dropout: float = 0.1
     dropout: float = 0.1
     max_length: int = 128
     epochs: int = 12
     batch_size: int = 16
     learning_rate: float = 1e-4
     head_learning_rate: float = 2e-3
+    # Each layer below the top one learns at this factor of the one above it.
+    layer_lr_decay: float = 1.0
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     # "sqrt": weights ~ (n / n_class) ** 0.5, a middle way between none and fully
@@ -94,49 +128,62 @@ class SentenceLabeler:
     patience: int = 3
     seed: int = 13
     device: str = "auto"
+    # "auto": bf16 autocast where the hardware computes it natively (as inference does).
+    precision: str = "auto"
     max_steps: int | None = None
+    # Distillation: records with ``soft`` teacher probabilities add a KL term of this
+    # weight, on probabilities softened by ``distill_temperature``.
+    distill_weight: float = 0.5
+    distill_temperature: float = 2.0
     inference: InferenceSettings = field(default_factory=InferenceSettings)
 
     # ---- learning -----------------------------------------------------------------
     def fit(self, records: Sequence[Mapping[str, Any]], dev_records: Sequence[Mapping[str, Any]] | None = None,
             progress: bool = True, callback: ProgressCallback | None = None,
-            prefix_cache: dict[str, torch.Tensor] | None = None) -> "SentenceLabeler":
+            prefix_cache: dict[tuple[int, ...], torch.Tensor] | None = None) -> "SentenceLabeler":
         """Fine-tune on annotated records (``text``, ``role``, ``stance``, ``risk``).
 
-        ``prefix_cache`` (text -> frozen-layer output) may be shared between fits
-        with the same ``trainable_layers`` and ``max_length``, as cross-validation does.
+        Records with ``before``/``after`` neighbours are read in context; records with
+        ``soft`` (head -> teacher probabilities) are distilled, with or without gold
+        labels. ``prefix_cache`` (input ids -> frozen-layer output) may be shared
+        between fits of the same base, layers, window and length, as cross-validation does.
         """
         if not records:
             raise ValueError("fit() needs at least one annotated sentence")
         from accelerate import Accelerator  # imported here: only training needs it
 
         _seed_everything(self.seed)
-        accelerator = Accelerator(cpu=self.device == "cpu",
-                                  mixed_precision="bf16" if self.device != "cpu" and torch.cuda.is_available() else "no")
-        self.tokenizer_ = AutoTokenizer.from_pretrained(str(base_model_path()), local_files_only=True)
-        self.network_ = SentenceClassifier(self.trainable_layers, self.dropout)
-        self.config_ = artifacts.model_config(self.trainable_layers, self.dropout, self.max_length)
+        accelerator = Accelerator(cpu=self.device == "cpu", mixed_precision="no")
+        train_bf16 = resolve_bf16(accelerator.device, self.precision)  # type: ignore[arg-type]
+        self.tokenizer_ = AutoTokenizer.from_pretrained(str(base_model_path(self.base)), local_files_only=True)
+        self.network_ = SentenceClassifier(self.trainable_layers, self.dropout, base=self.base,
+                                           lora_rank=self.lora_rank, lora_alpha=self.lora_alpha)
+        self.temperatures_: dict[str, float] = {}
+        self.config_ = self._config()
         self.engine_ = None
 
-        texts = [normalize(r["text"]) for r in records]
-        prefixes = self._prefixes(texts, accelerator.device, {} if prefix_cache is None else prefix_cache)
+        inputs = [_normalized(record_input(r)) for r in records]
+        if self.context_window and self.context_dropout:
+            rng = random.Random(self.seed)
+            inputs = [text_of(x) if rng.random() < self.context_dropout else x for x in inputs]
+        encoded = encode(self.tokenizer_, inputs, self.max_length, self.context_window)
+        prefixes = self._prefixes(encoded, accelerator.device, {} if prefix_cache is None else prefix_cache)
         targets = [record_targets(r) for r in records]
-        weights = {head: self._class_weights([t[head] for t in targets], len(labels))
+        soft = [r.get("soft") for r in records]
+        weights = {head: self._class_weights([t[head] for t in targets if t[head] != IGNORE], len(labels))
                    for head, labels in HEADS.items()}
         generator = torch.Generator().manual_seed(self.seed)
-        loader = torch.utils.data.DataLoader(list(zip(prefixes, targets)), batch_size=self.batch_size, shuffle=True,
+        items = list(zip(prefixes, [p for _, p in encoded], targets, soft))
+        loader = torch.utils.data.DataLoader(items, batch_size=self.batch_size, shuffle=True,
                                              generator=generator, collate_fn=self._collate)
-        head_params = [p for n, p in self.network_.named_parameters() if p.requires_grad and n.startswith("heads.")]
-        body_params = [p for n, p in self.network_.named_parameters() if p.requires_grad and not n.startswith("heads.")]
-        optimizer = torch.optim.AdamW([{"params": body_params, "lr": self.learning_rate},
-                                       {"params": head_params, "lr": self.head_learning_rate}],
-                                      weight_decay=self.weight_decay)
+        optimizer = torch.optim.AdamW(self._param_groups(), weight_decay=self.weight_decay)
         total = self.epochs * len(loader) if self.max_steps is None else min(self.max_steps, self.epochs * len(loader))
         warmup = max(1, int(self.warmup_ratio * total))
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))
         network, optimizer, loader, scheduler = accelerator.prepare(self.network_, optimizer, loader, scheduler)
-        losses = {head: torch.nn.CrossEntropyLoss(weight=w.to(accelerator.device)) for head, w in weights.items()}
+        losses = {head: torch.nn.CrossEntropyLoss(weight=w.to(accelerator.device), ignore_index=IGNORE)
+                  for head, w in weights.items()}
 
         best_score, best_state, bad_epochs, step = -1.0, None, 0, 0
         self.history_: list[dict[str, Any]] = []
@@ -144,9 +191,10 @@ class SentenceLabeler:
         for epoch in range(self.epochs):
             network.train()
             epoch_loss = 0.0
-            for hidden, mask, batch_targets in loader:
-                logits = network(None, mask, prefix=hidden)
-                loss = sum(losses[h](logits[h].float(), batch_targets[h]) for h in HEADS)
+            for hidden, mask, pool, batch_targets, batch_soft in loader:
+                with torch.autocast(accelerator.device.type, dtype=torch.bfloat16, enabled=train_bf16):
+                    logits = network(None, mask, pool, prefix=hidden)
+                loss = self._loss(logits, batch_targets, batch_soft, losses)
                 accelerator.backward(loss)
                 optimizer.step()
                 scheduler.step()
@@ -182,8 +230,54 @@ class SentenceLabeler:
         self.engine_ = None
         return self
 
+    def _config(self) -> dict[str, Any]:
+        return artifacts.model_config(self.trainable_layers, self.dropout, self.max_length, base=self.base,
+                                      context_window=self.context_window, lora_rank=self.lora_rank,
+                                      lora_alpha=self.lora_alpha, temperatures=getattr(self, "temperatures_", {}))
+
+    def _param_groups(self) -> list[dict[str, Any]]:
+        """Heads at their own rate; each encoder layer at ``layer_lr_decay`` times the one above."""
+        n_layers = len(self.network_.layers)
+        groups: dict[float, list[torch.nn.Parameter]] = {}
+        for name, param in self.network_.named_parameters():
+            if not param.requires_grad:
+                continue
+            if name.startswith("heads."):
+                lr = self.head_learning_rate
+            else:
+                layer = int(name.split("encoder.layer.", 1)[1].split(".", 1)[0]) if "encoder.layer." in name else n_layers
+                lr = self.learning_rate * self.layer_lr_decay ** max(0, n_layers - 1 - layer)
+            groups.setdefault(lr, []).append(param)
+        return [{"params": params, "lr": lr} for lr, params in groups.items()]
+
+    def _loss(self, logits: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
+              soft: dict[str, torch.Tensor | None], losses: dict[str, torch.nn.Module]) -> torch.Tensor:
+        """Cross-entropy on gold labels plus, where a teacher spoke, the distillation term."""
+        total = torch.zeros((), device=next(iter(logits.values())).device)
+        for head in HEADS:
+            out = logits[head].float()
+            gold = targets[head] != IGNORE
+            teacher = soft[head]
+            hard = losses[head](out, targets[head]) if bool(gold.any()) else None
+            kl = None
+            if teacher is not None:
+                t = self.distill_temperature
+                present = teacher.sum(-1) > 0
+                if bool(present.any()):
+                    p = teacher[present].clamp(min=1e-8) ** (1.0 / t)
+                    p = p / p.sum(-1, keepdim=True)
+                    log_q = torch.log_softmax(out[present] / t, dim=-1)
+                    kl = (p * (p.log() - log_q)).sum(-1).mean() * t * t
+            if hard is not None and kl is not None:
+                total = total + (1 - self.distill_weight) * hard + self.distill_weight * kl
+            elif hard is not None:
+                total = total + hard
+            elif kl is not None:
+                total = total + kl
+        return total
+
     def _class_weights(self, values: list[int], n_labels: int) -> torch.Tensor:
-        if self.class_weighting == "none":
+        if self.class_weighting == "none" or not values:
             return torch.ones(n_labels)
         counts = Counter(values)
         n = len(values)
@@ -194,48 +288,75 @@ class SentenceLabeler:
             raise ValueError(f"class_weighting must be 'none', 'sqrt' or 'balanced', not {self.class_weighting!r}")
         return torch.tensor(raw, dtype=torch.float32)
 
-    def _prefixes(self, texts: list[str], device: torch.device, cache: dict[str, torch.Tensor]) -> list[torch.Tensor]:
-        """Frozen-layer outputs per sentence (unpadded), computed once and cached."""
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+    def _prefixes(self, encoded: list[Encoded], device: torch.device,
+                  cache: dict[tuple[int, ...], torch.Tensor]) -> list[torch.Tensor]:
+        """Frozen-layer outputs per input (unpadded), computed once and cached."""
+        keys = [tuple(ids) for ids, _ in encoded]
+        missing = list(dict.fromkeys(k for k in keys if k not in cache))
         if missing:
-            ids = self.tokenizer_(missing, truncation=True, max_length=self.max_length)["input_ids"]
             network = self.network_.to(device).eval()
-            for index in plan_batches([len(x) for x in ids], batch_tokens=CPU_BATCH_TOKENS, max_batch=128):
-                input_ids, mask = pad_batch([ids[i] for i in index], self.tokenizer_.pad_token_id or 0)
-                hidden = network.frozen_prefix(input_ids.to(device), mask.to(device)).float().cpu()
+            pad = self.tokenizer_.pad_token_id or 0
+            for index in plan_batches([len(x) for x in missing], batch_tokens=CPU_BATCH_TOKENS, max_batch=128):
+                input_ids, mask = pad_batch([missing[i] for i in index], pad)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=resolve_bf16(device, self.precision)):
+                    hidden = network.frozen_prefix(input_ids.to(device), mask.to(device))
+                hidden = hidden.float().cpu()
                 for row, i in enumerate(index):
-                    cache[missing[i]] = hidden[row, : len(ids[i])].clone()
-        return [cache[t] for t in texts]
+                    cache[missing[i]] = hidden[row, : len(missing[i])].clone()
+        return [cache[k] for k in keys]
 
     @staticmethod
-    def _collate(batch: list[tuple[torch.Tensor, dict[str, int]]]):
-        width = max(len(h) for h, _ in batch)
+    def _collate(batch: list[tuple[torch.Tensor, int, dict[str, int], dict[str, list[float]] | None]]):
+        width = max(len(h) for h, *_ in batch)
         hidden = torch.zeros((len(batch), width, batch[0][0].shape[-1]))
         mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, (h, _) in enumerate(batch):
+        for row, (h, *_) in enumerate(batch):
             hidden[row, : len(h)] = h
             mask[row, : len(h)] = 1
-        targets = {head: torch.tensor([t[head] for _, t in batch]) for head in HEADS}
-        return hidden, mask, targets
+        pool = prefix_mask([p for _, p, _, _ in batch], width)
+        targets = {head: torch.tensor([t[head] for _, _, t, _ in batch]) for head in HEADS}
+        soft: dict[str, torch.Tensor | None] = {}
+        for head, labels in HEADS.items():
+            rows = [s.get(head) if s else None for *_, s in batch]
+            soft[head] = None if all(r is None for r in rows) else torch.tensor(
+                [r if r is not None else [0.0] * len(labels) for r in rows], dtype=torch.float32)
+        return hidden, mask, pool, targets, soft
 
     # ---- predicting -----------------------------------------------------------------
     def _engine(self) -> Engine:
         if not hasattr(self, "network_"):
             raise NotFittedError("This SentenceLabeler is not fitted yet: call fit(records) or SentenceLabeler.load(dir).")
         if getattr(self, "engine_", None) is None:
-            settings = InferenceSettings(**{**asdict(self.inference), "max_length": self.max_length})
+            settings = InferenceSettings(**{**asdict(self.inference), "max_length": self.max_length,
+                                            "context_window": self.context_window,
+                                            "temperatures": dict(getattr(self, "temperatures_", {}))})
             self.engine_ = Engine(self.network_, self.tokenizer_, settings)
         return self.engine_
 
-    def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        return self._engine().predict_proba([normalize(t) for t in texts])
+    def predict_proba(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:
+        """Per-head probabilities; each item a sentence alone (``str``) or ``InContext``."""
+        return self._engine().predict_proba([_normalized(item) for item in items])
 
-    def predict(self, texts: Sequence[str]) -> list[SentenceLabels]:
-        return labels_from_proba(self.predict_proba(texts))
+    def predict(self, items: Sequence[SentenceInput]) -> list[SentenceLabels]:
+        return labels_from_proba(self.predict_proba(items))
+
+    def logits(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:
+        """Log-probabilities at temperature 1, what calibration fits temperatures on."""
+        saved = getattr(self, "temperatures_", {})
+        self.temperatures_, self.engine_ = {}, None
+        try:
+            return {h: np.log(np.clip(p, 1e-12, 1)) for h, p in self.predict_proba(items).items()}
+        finally:
+            self.temperatures_, self.engine_ = saved, None
+
+    def set_temperatures(self, temperatures: Mapping[str, float]) -> None:
+        self.temperatures_ = {h: float(t) for h, t in temperatures.items()}
+        self.config_ = self._config()
+        self.engine_ = None
 
     def score(self, records: Sequence[Mapping[str, Any]]) -> dict[str, float]:
         """Macro-F1 per head on annotated records."""
-        probs = self.predict_proba([r["text"] for r in records])
+        probs = self.predict_proba([record_input(r) for r in records])
         scores = {}
         for head in HEADS:
             truth = [record_targets(r)[head] for r in records]
@@ -283,12 +404,19 @@ class SentenceLabeler:
         training = artifacts.read_json(path / "training.json")
         known = {k: v for k, v in training.get("settings", {}).items() if k in cls.__dataclass_fields__}
         known.update(trainable_layers=config["trainable_layers"], dropout=config["dropout"],
-                     max_length=config["max_length"])
+                     max_length=config["max_length"], base=artifacts.base_key(config),
+                     lora_rank=config.get("lora_rank", 0), lora_alpha=config.get("lora_alpha", 32.0),
+                     context_window=config.get("context_window", 0))
         labeler = cls(**known, inference=inference or InferenceSettings())
-        network = SentenceClassifier(config["trainable_layers"], config["dropout"])
-        network.load_delta(artifacts.load_weights(path))
+        network = SentenceClassifier(labeler.trainable_layers, labeler.dropout, base=labeler.base,
+                                     lora_rank=labeler.lora_rank, lora_alpha=labeler.lora_alpha)
+        try:
+            network.load_delta(artifacts.load_weights(path))
+        except ValueError as exc:
+            raise artifacts.ModelFormatError(f"{path / artifacts.WEIGHTS}: {exc}") from exc
         labeler.network_ = network.eval()
-        labeler.tokenizer_ = AutoTokenizer.from_pretrained(str(base_model_path()), local_files_only=True)
+        labeler.tokenizer_ = AutoTokenizer.from_pretrained(str(base_model_path(labeler.base)), local_files_only=True)
+        labeler.temperatures_ = dict(config.get("temperatures", {}))
         labeler.config_ = config
         labeler.training_ = training
         labeler.metrics_ = artifacts.read_json(path / "metrics.json")

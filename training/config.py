@@ -18,13 +18,22 @@ class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     seed: int = 13
+    base: Literal["minilm", "mpnet"] = "minilm"
+    context_window: int = Field(0, ge=0, le=3)
+    context_dropout: float = Field(0.1, ge=0, lt=1)
+    lora_rank: int = Field(0, ge=0, le=256)
+    lora_alpha: float = Field(32.0, gt=0)
+    layer_lr_decay: float = Field(1.0, gt=0, le=1)
+    precision: Literal["auto", "bf16", "fp32"] = "auto"
+    distill_weight: float = Field(0.5, ge=0, le=1)
+    distill_temperature: float = Field(2.0, gt=0)
     epochs: int = Field(12, ge=1)
     batch_size: int = Field(16, ge=1)
     learning_rate: float = Field(1e-4, gt=0)
     head_learning_rate: float = Field(2e-3, gt=0)
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
-    trainable_layers: int = Field(2, ge=0, le=6)
+    trainable_layers: int = Field(2, ge=0, le=12)
     dropout: float = Field(0.1, ge=0, lt=1)
     max_length: int = Field(128, ge=8, le=512)
     class_weighting: Literal["none", "sqrt", "balanced"] = "sqrt"

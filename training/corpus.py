@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from argmine.models.context import MAX_WINDOW, in_context
 from argmine.models.scheme import ROLES, STANCES
 
 SOURCES = ("seed", "authored", "user")
@@ -151,7 +152,23 @@ def load_corpus(root: Path, sources: tuple[str, ...] | None = None) -> list[dict
         paragraph = doc.count("\n\n", 0, r["start"])
         clean = {k: v for k, v in r.items() if not k.startswith("_")}
         out.append({**clean, "paragraph": paragraph, "section": f"{r['doc_id']}#{paragraph}"})
-    return sorted(out, key=lambda r: (r["doc_id"], r["start"]))
+    out.sort(key=lambda r: (r["doc_id"], r["start"]))
+    return with_neighbours(out)
+
+
+def with_neighbours(records: list[dict[str, Any]], window: int = MAX_WINDOW) -> list[dict[str, Any]]:
+    """Adds ``before``/``after``: the texts of the nearest sentences of the same document.
+
+    Taken from the whole document whatever the source filter or split, as a user's
+    document would give them at prediction time.
+    """
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_doc.setdefault(r["doc_id"], []).append(r)
+    for doc in by_doc.values():
+        for r, item in zip(doc, in_context([r["text"] for r in doc], window)):
+            r["before"], r["after"] = list(item.before), list(item.after)
+    return records
 
 
 def to_dataset(records: list[dict[str, Any]]):
