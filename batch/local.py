@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from argmine.batch.job import LabelJob, Predictor, chunked, running, with_meta
 from argmine.batch.progress import RunStats
-from argmine.batch.readers import check_inputs, read_inputs
+from argmine.batch.readers import check_inputs, context_group, read_inputs
 from argmine.batch.records import BadRecord
 from argmine.batch.resume import prepare_output
 from argmine.models.documents import label_documents
@@ -26,9 +26,9 @@ def label_local(job: LabelJob, predictor: Predictor, stdin: BinaryIO | None = No
     with running(job, state, started) as run:
         skipped_before = 0
         documents = run.admission.filter(read_inputs(job.inputs, job.read, stdin))
-        for chunk in chunked(documents, job.chunk_size, job.chunk_chars):
+        for chunk in chunked(documents, job.chunk_size, job.chunk_chars, group=context_group):
             labelled = label_documents([(d.doc_id, d.text) for d in chunk], predictor.predict,
-                                       predictor.version, job.unit)
+                                       predictor.version, job.unit, [context_group(d) for d in chunk])
             records, written = [], 0
             for document, sentences in zip(chunk, labelled, strict=True):
                 if not sentences:  # a document without records would never count as done

@@ -8,16 +8,21 @@ from pathlib import Path
 from argmine.batch.errors import ModelNotFoundError
 from argmine.models.inference import InferenceSettings, resolve_device
 from argmine.models.labeler import SentenceLabeler
-from argmine.models.paths import DEFAULT_MODEL_DIR
+from argmine.models.paths import DEFAULT_MODEL_DIR, SHIPPED_MODELS
 
 
 def resolve_model(spec: str | None, models_dir: Path, default_dir: Path = DEFAULT_MODEL_DIR) -> Path:
-    """A directory wins; a bare name is a version under ``models_dir`` (the service's store)."""
+    """A shipped model's name, then a directory, then a version under ``models_dir`` (the service's store)."""
     if spec is None:
         if not (default_dir / "config.json").exists():
             raise ModelNotFoundError(f"no model at {default_dir}: the shipped default model is missing; "
                                      "train one with `argmine train` and pass --model DIR")
         return default_dir
+    if spec in SHIPPED_MODELS:
+        shipped = SHIPPED_MODELS[spec]
+        if not (shipped / "config.json").exists():
+            raise ModelNotFoundError(f"the shipped {spec!r} model is missing from {shipped}")
+        return shipped
     path = Path(spec)
     if path.is_dir():
         return path

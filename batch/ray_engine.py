@@ -32,7 +32,7 @@ from argmine.batch.readers import STDIN, ReadOptions, Source, check_inputs, read
 from argmine.batch.records import BadRecord
 from argmine.batch.resume import prepare_output
 from argmine.batch.schema import dump_meta
-from argmine.models.documents import Unit, sentence_record, split
+from argmine.models.documents import Unit, model_inputs, sentence_record, split
 from argmine.models.segment import Sentence
 
 # Every row has every column, whatever its status, so blocks share one schema.
@@ -61,11 +61,19 @@ def read_and_segment(row: Mapping[str, Any], options: ReadOptions, unit: Unit, d
                    "spans": json.dumps(spans), "meta": dump_meta(item.meta) if item.meta else ""}
 
 
+def _doc_id_field(meta: Any) -> str | None:
+    if not meta:
+        return None
+    value = json.loads(str(meta)).get("doc_id")
+    return None if value is None or value == "" else str(value)
+
+
 class PredictorActor:
     """One model per actor, loaded once; labels a batch of documents with one predict call."""
 
-    def __init__(self, factory: Callable[[], Predictor]):
+    def __init__(self, factory: Callable[[], Predictor], unit: Unit = "document"):
         self.predictor = factory()
+        self.unit = unit
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         documents: list[tuple[int, str, list[Sentence]]] = []
@@ -74,8 +82,10 @@ class PredictorActor:
                 text = str(batch["text"][i])
                 documents.append((i, str(batch["doc_id"][i]),
                                   [Sentence(s, e, text[s:e]) for s, e in json.loads(batch["spans"][i])]))
-        texts = [s.text for _, _, sentences in documents for s in sentences]
-        labels = self.predictor.predict(texts) if texts else []
+        # Sentence records that share a doc_id are read beside each other within a batch.
+        groups = [_doc_id_field(batch["meta"][i]) for i, _, _ in documents] if self.unit == "sentence" else None
+        inputs = model_inputs([sentences for _, _, sentences in documents], self.unit, groups)
+        labels = self.predictor.predict(inputs) if inputs else []
         records = [""] * len(batch["status"])
         cursor = 0
         for i, doc_id, sentences in documents:
@@ -127,7 +137,7 @@ def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: st
     dataset = (ray.data.from_items(items)
                .flat_map(read_and_segment, fn_kwargs={"options": job.read, "unit": job.unit,
                                                       "done": frozenset(state.done)})
-               .map_batches(PredictorActor, fn_constructor_args=(factory,), batch_size=job.chunk_size,
+               .map_batches(PredictorActor, fn_constructor_args=(factory, job.unit), batch_size=job.chunk_size,
                             compute=ray.data.ActorPoolStrategy(size=actors), num_gpus=gpus,
                             num_cpus=options.cpus_per_actor))
     pending: list[dict[str, Any]] = []

@@ -248,6 +248,12 @@ def _record_document(record: Mapping[str, Any], where: str, options: ReadOptions
     return make_document(str(doc_id), text, meta, where, options)
 
 
+def context_group(document: Document) -> str | None:
+    """The document a sentence record belongs to (its ``doc_id`` field), for reading it in context."""
+    value = document.meta.get("doc_id")
+    return None if value is None or value == "" else str(value)
+
+
 def make_document(doc_id: str, text: str, meta: dict[str, Any], where: str, options: ReadOptions) -> Item:
     """A document, or why it cannot be one; the checks every reader shares."""
     if not text.strip():

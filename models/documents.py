@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from argmine.models.context import SentenceInput, grouped_in_context, in_context
 from argmine.models.segment import Sentence, segment
 
 if TYPE_CHECKING:  # importing the labeler pulls in torch; segmentation workers need none of it
     from argmine.models.labeler import SentenceLabels
 
 Unit = Literal["document", "sentence"]
-PredictBatch = Callable[[Sequence[str]], "list[SentenceLabels]"]
+PredictBatch = Callable[[Sequence[SentenceInput]], "list[SentenceLabels]"]
 
 
 def split(text: str, unit: Unit = "document") -> list[Sentence]:
@@ -39,11 +40,30 @@ def sentence_record(doc_id: str, sent_id: int, sentence: Sentence, labels: "Sent
     }
 
 
+def model_inputs(pieces: Sequence[Sequence[Sentence]], unit: Unit = "document",
+                 groups: Sequence[str | None] | None = None) -> list[SentenceInput]:
+    """What the model reads for each sentence, flattened in order.
+
+    A document's sentences are read beside each other. In sentence mode each piece
+    is one record; records that share a group (their ``doc_id`` field) are read
+    beside each other in the order given, the others alone.
+    """
+    if unit == "document":
+        return [item for sentences in pieces for item in in_context([s.text for s in sentences])]
+    texts: list[str] = []
+    keys: list[str | None] = []
+    for i, sentences in enumerate(pieces):
+        for s in sentences:
+            texts.append(s.text)
+            keys.append(groups[i] if groups is not None else None)
+    return grouped_in_context(texts, keys)
+
+
 def label_documents(documents: Sequence[tuple[str, str]], predict_batch: PredictBatch, model_version: str,
-                    unit: Unit = "document") -> list[list[dict[str, Any]]]:
+                    unit: Unit = "document", groups: Sequence[str | None] | None = None) -> list[list[dict[str, Any]]]:
     """One list of sentence records per ``(doc_id, text)``, all sentences in one predict call."""
     pieces = [split(text, unit) for _, text in documents]
-    flat = [s.text for sentences in pieces for s in sentences]
+    flat = model_inputs(pieces, unit, groups)
     labels = predict_batch(flat) if flat else []
     out: list[list[dict[str, Any]]] = []
     cursor = 0

@@ -25,8 +25,7 @@ class SentenceClassifier(nn.Module):
     def __init__(self, trainable_layers: int = 2, dropout: float = 0.1, heads: dict[str, tuple[str, ...]] = HEADS,
                  base: str = DEFAULT_BASE, lora_rank: int = 0, lora_alpha: float = 32.0):
         super().__init__()
-        self.encoder = AutoModel.from_pretrained(str(base_model_path(base)), local_files_only=True,
-                                                 add_pooling_layer=False)
+        self.encoder = AutoModel.from_pretrained(str(base_model_path(base)), local_files_only=True)
         hidden = self.encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict({name: nn.Linear(hidden, len(labels)) for name, labels in heads.items()})

@@ -25,6 +25,7 @@ from argmine.service.jobs import JobManager
 from argmine.service.metrics import ServiceMetrics
 from argmine.service.middleware import BodyLimit, RequestMetrics
 from argmine.service.predictor import ActiveModel, LabelerFactory, load_labeler
+from argmine.models.paths import SHIPPED_MODELS
 from argmine.service.registry import Registry
 from argmine.service.routes import annotations, health, jobs, label, models, suggestions
 from argmine.service.settings import Settings
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
         token = resolve_token(settings)
         engine = make_engine(settings.db_url)
         store = AnnotationStore(engine)
-        registry = Registry(settings.models_dir, settings.model_dir)
+        registry = Registry(settings.models_dir, settings.model_dir, shipped=list(SHIPPED_MODELS.values()))
         model = ActiveModel(registry, factory)
         batcher: Batcher = Batcher(model.predict_batch, max_queue=settings.queue_size,
                                    batch_tokens=settings.batch_tokens, max_batch=settings.batch_sentences,

@@ -24,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from argmine.models.context import SentenceInput
+
 R = TypeVar("R")
 log = logging.getLogger("argmine.batcher")
 
@@ -40,13 +42,18 @@ class BatcherStopped(RuntimeError):
     """The batcher is not running (not started yet, or shutting down)."""
 
 
-def estimate_tokens(text: str) -> int:
-    """Word pieces of English text: ~4 characters each, plus [CLS] and [SEP].
+def estimate_tokens(item: SentenceInput) -> int:
+    """Word pieces of English text: ~4 characters each, plus the special tokens.
 
     Cheap and model-agnostic; the budget only has to be roughly right because the
-    engine re-batches by exact token counts inside one call.
+    engine re-batches by exact token counts inside one call. A sentence in context
+    counts its nearest neighbours too (models read one or two a side).
     """
-    return len(text) // 4 + 2
+    if isinstance(item, str):
+        return len(item) // 4 + 2
+    neighbours = len(item.before[-1]) if item.before else 0
+    neighbours += len(item.after[0]) if item.after else 0
+    return (len(item.text) + neighbours) // 4 + 3
 
 
 @dataclass(frozen=True)

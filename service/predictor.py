@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from argmine.models.context import SentenceInput
 from argmine.service.registry import Registry
 
 if TYPE_CHECKING:  # torch comes with these; a training process importing this module needs neither
@@ -27,9 +28,9 @@ log = logging.getLogger("argmine.model")
 
 
 class Labeler(Protocol):
-    def predict(self, texts: Sequence[str]) -> list[SentenceLabels]: ...
+    def predict(self, items: Sequence[SentenceInput]) -> list[SentenceLabels]: ...
 
-    def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]: ...
+    def predict_proba(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]: ...
 
 
 LabelerFactory = Callable[[Path], Labeler]
@@ -83,13 +84,13 @@ class ActiveModel:
             raise ModelNotLoaded("no model is loaded yet")
         return self._current[1]
 
-    def predict_batch(self, texts: list[str]) -> list[Prediction]:
+    def predict_batch(self, items: list[SentenceInput]) -> list[Prediction]:
         """Runs on the batcher's thread; one model for the whole batch."""
         current = self._current
         if current is None:
             raise ModelNotLoaded("no model is loaded yet")
         version, labeler = current
-        return [Prediction(labels, version) for labels in labeler.predict(texts)]
+        return [Prediction(labels, version) for labels in labeler.predict(items)]
 
     def _load(self, version: str) -> Labeler:
         info = self.registry.get(version)

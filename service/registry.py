@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from argmine.models.scheme import HEADS
@@ -90,9 +91,12 @@ def read_info(path: Path, shipped: bool = False) -> ModelInfo:
 
 
 class Registry:
-    def __init__(self, root: Path, default_dir: Path):
+    def __init__(self, root: Path, default_dir: Path, shipped: Sequence[Path] = ()):
         self.root = Path(root)
         self.default_dir = Path(default_dir)
+        # Other models that ship with argmine (the accurate one): listed and activatable.
+        self.shipped = [Path(p) for p in shipped
+                        if Path(p).resolve() != self.default_dir.resolve() and (Path(p) / "training.json").exists()]
         self.root.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -107,12 +111,17 @@ class Registry:
         """The shipped default first, then trained versions, oldest first."""
         trained = [read_info(p) for p in sorted(self.root.iterdir())
                    if p.is_dir() and not p.name.startswith(".") and (p / "training.json").exists()]
-        return [self.default, *sorted(trained, key=lambda m: (m.created or "", m.version))]
+        shipped = [read_info(p, shipped=True) for p in self.shipped]
+        return [self.default, *shipped, *sorted(trained, key=lambda m: (m.created or "", m.version))]
 
     def get(self, version: str) -> ModelInfo:
         default = self.default
         if version == default.version:
             return default
+        for path in self.shipped:
+            info = read_info(path, shipped=True)
+            if version == info.version:
+                return info
         if _VERSION.match(version):
             path = self.root / version
             if (path / "training.json").exists():

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from argmine.models.context import SentenceInput, text_of
 from argmine.models.labeler import SentenceLabels, labels_from_proba
 from argmine.models.scheme import HEADS
 
@@ -25,7 +26,8 @@ class FakeLabeler:
         self.calls: list[int] = []  # batch size of every predict call
         self._lock = threading.Lock()
 
-    def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    def predict_proba(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:
+        texts = [text_of(item) for item in items]  # keywords of the sentence itself; neighbours ignored
         with self._lock:
             self.calls.append(len(texts))
         if self.delay:
@@ -44,5 +46,5 @@ class FakeLabeler:
                 out[head][i] /= out[head][i].sum()
         return out
 
-    def predict(self, texts: Sequence[str]) -> list[SentenceLabels]:
-        return labels_from_proba(self.predict_proba(texts))
+    def predict(self, items: Sequence[SentenceInput]) -> list[SentenceLabels]:
+        return labels_from_proba(self.predict_proba(items))

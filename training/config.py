@@ -25,6 +25,10 @@ class TrainConfig(BaseModel):
     lora_alpha: float = Field(32.0, gt=0)
     layer_lr_decay: float = Field(1.0, gt=0, le=1)
     precision: Literal["auto", "bf16", "fp32"] = "auto"
+    # A model (shipped name or directory) whose probabilities the student learns from.
+    teacher: str | None = None
+    # With a teacher: also learn from the unlabelled text in <corpus>/unlabelled/.
+    unlabelled: bool = True
     distill_weight: float = Field(0.5, ge=0, le=1)
     distill_temperature: float = Field(2.0, gt=0)
     epochs: int = Field(12, ge=1)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from argmine.models.labeler import ProgressCallback, SentenceLabeler
+from argmine.models.labeler import ProgressCallback, SentenceLabeler, record_input
 from argmine.training.config import TrainConfig
 from argmine.training.corpus import fingerprint, load_corpus
 from argmine.training.metrics import predictions_from_proba, report_by_source
@@ -41,9 +41,36 @@ def evaluate_on(labeler: SentenceLabeler, records: Sequence[dict[str, Any]]) -> 
     """Reports on the whole set (``eval``) and on each source apart (``eval_<source>``)."""
     if not records:
         return {}
-    predicted = predictions_from_proba(labeler.predict_proba([r["text"] for r in records]))
+    predicted = predictions_from_proba(labeler.predict_proba([record_input(r) for r in records]))
     return {"eval" if subset == "all" else f"eval_{subset}": result
             for subset, result in report_by_source(records, predicted).items()}
+
+
+def load_teacher(spec: str) -> SentenceLabeler:
+    """A teacher by shipped name (``accurate``) or directory."""
+    from argmine.models.paths import SHIPPED_MODELS
+
+    return SentenceLabeler.load(SHIPPED_MODELS.get(spec, Path(spec)))
+
+
+def teacher_info(spec: str | None) -> dict[str, Any] | None:
+    if not spec:
+        return None
+    from argmine.models import artifacts
+    from argmine.models.paths import SHIPPED_MODELS
+
+    path = SHIPPED_MODELS.get(spec, Path(spec))
+    return {"model": spec, "version": artifacts.read_json(path / "training.json").get("version")}
+
+
+def distillation_set(config: TrainConfig, corpus_dir: Path, records: list[dict[str, Any]]
+                     ) -> tuple[list[dict[str, Any]], int]:
+    """The training records with the teacher's soft targets, plus unlabelled text; and how many of those."""
+    from argmine.training.distill import unlabelled_records, with_soft_targets
+
+    teacher = load_teacher(config.teacher or "")
+    extra = unlabelled_records(corpus_dir) if config.unlabelled else []
+    return with_soft_targets(records + extra, teacher), len(extra)
 
 
 def new_version(corpus_fingerprint: str) -> str:
@@ -57,6 +84,9 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
         records += user_records(extra)
     train_records, held_out = eval_split(records)
     fit_records, dev_records = dev_split(train_records, config.dev_fraction, config.seed)
+    distilled = 0
+    if config.teacher:
+        fit_records, distilled = distillation_set(config, corpus_dir, fit_records)
     labeler = config.labeler().fit(fit_records, dev_records, progress=progress, callback=callback)
     metrics = evaluate_on(labeler, held_out)
     corpus_hash = fingerprint(corpus_dir)
@@ -72,8 +102,10 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
             "sentences": len(records),
             "documents": len({r["doc_id"] for r in records}),
             "by_source": dict(Counter(r["source"] for r in records)),
-            "splits": {"train": len(fit_records), "dev": len(dev_records), "eval": len(held_out)},
+            "splits": {"train": len(fit_records) - distilled, "dev": len(dev_records), "eval": len(held_out),
+                       "unlabelled": distilled},
         },
+        "teacher": teacher_info(config.teacher),
         "versions": library_versions(),
         "git_commit": git_commit(),
         "eval_split": "sections whose sha1 % 5 == 0 (training.splits.in_eval_split)",

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from argmine.models.documents import sentence_record, split
+from argmine.models.documents import model_inputs, sentence_record, split
 from argmine.service.batcher import QueueFull
 from argmine.service.deps import Services, get_services
 from argmine.service.disconnect import until_disconnected
@@ -112,7 +112,7 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
     ids = [doc.id if doc.id is not None else str(i) for i, doc in enumerate(documents)]
     # Segmenting megabytes of text takes a while: off the event loop.
     pieces = await anyio.to_thread.run_sync(lambda: [split(doc.text) for doc in documents])
-    flat = [sentence.text for sentences in pieces for sentence in sentences]
+    flat = model_inputs(pieces)  # every sentence beside its neighbours
     try:
         predictions = await until_disconnected(request, services.batcher.submit(flat))
     except QueueFull:
