@@ -1,7 +1,7 @@
 // Corpus counts and agreement between annotators (GET /v1/agreement).
 
 import * as api from "./api.js";
-import {h, notify, pct} from "./dom.js";
+import {fill, h, notify, pct} from "./dom.js";
 import {HEADS} from "./scheme.js";
 
 const table = (caption, head, rows, attrs = {}) => h("table", attrs, h("caption", {}, caption),
@@ -24,7 +24,7 @@ export function createCorpusPage() {
     const c = data.counts;
     const labelRows = Object.keys(HEADS).flatMap((head) => Object.entries(c.by_label[head] || {}).map(([label, n]) =>
       [head, head === "risk" ? (label === "true" ? "risk" : "no risk") : label, String(n)]));
-    body.replaceChildren(
+    fill(body, 
       h("div", {class: "grid3"},
         table(`Sentences per label (${c.total} in all)`, ["Dimension", "Label", "Sentences"], labelRows, {id: "counts-label"}),
         table("Sentences per source", ["Source", "Sentences"], Object.entries(c.by_source).map(([k, v]) => [k, String(v)]), {id: "counts-source"}),

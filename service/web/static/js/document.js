@@ -1,7 +1,7 @@
 // The document page: paste or open a text, see every sentence marked in place, correct labels.
 
 import * as api from "./api.js";
-import {h, notify, pct} from "./dom.js";
+import {fill, h, notify, pct} from "./dom.js";
 import {LabelEditor, probabilities} from "./editor.js";
 import {RISK_MARK, ROLE_MARK, STANCE_MARK, STANCES, UNCERTAIN_ABOVE, UNSURE_MARK, describe, labelsOf} from "./scheme.js";
 import {hideTip, showTip} from "./tip.js";
@@ -99,7 +99,7 @@ export function createDocumentPage() {
       cursor = s.end;
     });
     parts.push(state.text.slice(cursor));
-    view.replaceChildren(...parts.map((p) => (typeof p === "string" ? document.createTextNode(p) : p)));
+    fill(view, ...parts.map((p) => (typeof p === "string" ? document.createTextNode(p) : p)));
     renderSummary();
   }
 
@@ -115,7 +115,7 @@ export function createDocumentPage() {
       ...STANCES.filter((x) => x !== "none").map((x) => [x, n((s) => s.current.stance === x)]),
       ["risks", n((s) => s.current.risk)], ["uncertain", n((s) => s.uncertainty > UNCERTAIN_ABOVE && !s.status)],
       ["checked by you", n((s) => s.status)]];
-    summary.replaceChildren(h("span", {class: "count"}, h("strong", {}, String(state.sentences.length)), " sentences"),
+    fill(summary, h("span", {class: "count"}, h("strong", {}, String(state.sentences.length)), " sentences"),
       items.map(([name, count]) => h("span", {class: "count", dataset: {count: name}}, h("strong", {}, String(count)), ` ${name}`)));
   }
 
@@ -126,7 +126,7 @@ export function createDocumentPage() {
     if (previous >= 0) redraw(previous);
     redraw(i);
     const s = state.sentences[i];
-    detail.replaceChildren(
+    fill(detail, 
       h("p", {class: "stextbig"}, s.text),
       h("p", {class: "meta"}, `${state.docId} · sentence ${i + 1} of ${state.sentences.length} · characters ${s.start}–${s.end} · uncertainty ${pct(s.uncertainty)} · model ${s.model_version}`),
       h("p", {class: "meta"}, `Model: ${describe(labelsOf(s))}`, s.status ? ` · ${s.status}: ${describe(s.current)}` : ""),

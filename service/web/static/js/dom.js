@@ -45,3 +45,9 @@ export function typing(event) {
 }
 
 export const pct = (p) => `${Math.round(p * 100)}%`;
+
+/** Replace an element's children; like ``h``, arrays are flattened, null and false skipped, strings are text. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}

@@ -1,7 +1,7 @@
 // Retraining and model versions: start a job, follow it, compare, activate or roll back.
 
 import * as api from "./api.js";
-import {h, notify} from "./dom.js";
+import {fill, h, notify} from "./dom.js";
 
 const HEADS = ["role", "stance", "risk", "mean_macro_f1"];
 const f1 = (m, head) => (m && typeof m[head] === "number" ? m[head].toFixed(3) : "–");
@@ -17,7 +17,7 @@ export function createModelsPage() {
   async function loadModels() {
     try {
       const data = await api.get("/v1/models");
-      models.replaceChildren(h("table", {}, h("caption", {}, `Model versions (active: ${data.active}); macro-F1 on each model's evaluation split`),
+      fill(models, h("table", {}, h("caption", {}, `Model versions (active: ${data.active}); macro-F1 on each model's evaluation split`),
         h("thead", {}, h("tr", {}, ["Version", "Created", "Role", "Stance", "Risk", "Mean", ""].map((c) => h("th", {scope: "col"}, c)))),
         h("tbody", {}, data.models.map((m) => h("tr", {class: m.active ? "active" : "", dataset: {version: m.version}},
           h("th", {scope: "row"}, m.version, m.shipped ? " (shipped)" : "", m.active ? " ✓ active" : ""),
@@ -32,7 +32,7 @@ export function createModelsPage() {
   async function loadJobs() {
     try {
       const data = await api.get("/v1/jobs?limit=10");
-      jobs.replaceChildren(data.jobs.length ? h("table", {}, h("caption", {}, "Recent training jobs"),
+      fill(jobs, data.jobs.length ? h("table", {}, h("caption", {}, "Recent training jobs"),
         h("thead", {}, h("tr", {}, ["Job", "Started", "Status", "New version", "Decision"].map((c) => h("th", {scope: "col"}, c)))),
         h("tbody", {}, data.jobs.map((j) => h("tr", {}, h("th", {scope: "row"}, j.id), h("td", {}, j.created_at.slice(0, 19).replace("T", " ")),
           h("td", {}, j.status), h("td", {}, j.version || "–"), h("td", {}, j.decision || j.error || "")))))
@@ -46,7 +46,7 @@ export function createModelsPage() {
 
   function showJob(job) {
     const done = job.status !== "running";
-    jobBox.replaceChildren(
+    fill(jobBox, 
       h("p", {}, h("strong", {}, `Job ${job.id}: ${job.status}`), job.stage ? ` · ${job.stage}` : "", ` · trained on the corpus and ${job.annotations} stored annotations`),
       h("progress", {max: 1, value: job.progress, "aria-label": "Training progress"}), ` ${Math.round(job.progress * 100)}%`,
       done && (job.metrics || job.baseline_metrics) ? h("table", {id: "job-compare"},

@@ -2,7 +2,7 @@
 // Keys for labels, Enter to store, a to accept, s to skip, Backspace/u to undo.
 
 import * as api from "./api.js";
-import {h, notify, pct} from "./dom.js";
+import {fill, h, notify, pct} from "./dom.js";
 import {LabelEditor, probabilities} from "./editor.js";
 import {describe} from "./scheme.js";
 
@@ -31,17 +31,17 @@ export function createQueuePage() {
 
   function paint() {
     const d = state.done;
-    counter.replaceChildren(`This session: `, h("strong", {}, String(d.accepted + d.changed)), ` stored (${d.accepted} accepted, ${d.changed} changed), `,
+    fill(counter, `This session: `, h("strong", {}, String(d.accepted + d.changed)), ` stored (${d.accepted} accepted, ${d.changed} changed), `,
       h("strong", {}, String(d.skipped)), " skipped", state.items.length ? ` · ${state.items.length - state.index} in the queue` : "");
     const s = current();
     if (!s) {
-      card.replaceChildren(h("p", {class: "hint"}, "Nothing to annotate. The queue holds the least certain sentences of the documents labelled recently: label a document on the ",
+      fill(card, h("p", {class: "hint"}, "Nothing to annotate. The queue holds the least certain sentences of the documents labelled recently: label a document on the ",
         h("a", {href: "#/document"}, "Document"), " page, then come back."));
       editor.el.hidden = true;
       return;
     }
     editor.el.hidden = false;
-    card.replaceChildren(
+    fill(card, 
       h("p", {class: "meta"}, `${s.doc_id} · sentence ${s.sent_id + 1} · characters ${s.start}–${s.end} · uncertainty ${pct(s.uncertainty)} · model ${s.model_version}`),
       s.before ? h("p", {class: "context"}, s.before) : null,
       h("p", {class: "focus", id: "queue-text"}, s.text),

@@ -1,11 +1,11 @@
 // The tooltip with every label's probability, on hover and on keyboard focus.
 
-import {h, pct} from "./dom.js";
+import {fill, h, pct} from "./dom.js";
 import {HEADS} from "./scheme.js";
 
 export function showTip(anchor, sentence) {
   const tip = document.getElementById("tip");
-  tip.replaceChildren(...Object.keys(HEADS).map((head) => h("div", {}, h("strong", {}, `${head}: `),
+  fill(tip, ...Object.keys(HEADS).map((head) => h("div", {}, h("strong", {}, `${head}: `),
     Object.entries(sentence.probabilities[head] || {}).sort((a, b) => b[1] - a[1])
       .map(([label, p]) => `${head === "risk" ? (label === "true" ? "risk" : "no risk") : label} ${pct(p)}`).join(" · "))),
   h("div", {class: "meta"}, `uncertainty ${pct(sentence.uncertainty)}`));
