@@ -21,12 +21,21 @@ export function legend() {
     item(ROLE_MARK.none, "role-none", "neither"),
     STANCES.filter((s) => s !== "none").map((s) => item(STANCE_MARK[s], `stance stance-${s}`, `stance ${s}`)),
     item(RISK_MARK, "risk", "names a risk"),
-    item(UNSURE_MARK, "unsure", `uncertain: the model's doubt is over ${UNCERTAIN_ABOVE} (dashed frame)`),
+    item(UNSURE_MARK, "unsure", "uncertain: the model's doubt is over the threshold you set (dashed frame)"),
     item("✎", "done", "corrected by a person"), item("✓", "done", "accepted by a person")));
 }
 
 export function createDocumentPage() {
-  const state = {text: "", docId: "", sentences: [], selected: -1};
+  const state = {text: "", docId: "", sentences: [], selected: -1, threshold: UNCERTAIN_ABOVE};
+  const unsure = (s) => s.uncertainty > state.threshold && !s.status;
+  const threshold = h("input", {type: "range", id: "doc-threshold", min: 0, max: 1, step: 0.05, value: state.threshold,
+    "aria-describedby": "doc-threshold-value"});
+  const thresholdValue = h("output", {id: "doc-threshold-value", for: "doc-threshold"}, pct(state.threshold));
+  threshold.addEventListener("input", () => {
+    state.threshold = Number(threshold.value);
+    thresholdValue.textContent = pct(state.threshold);
+    if (state.sentences.length) render();
+  });
   const textarea = h("textarea", {id: "doc-text", rows: 8, "aria-label": "Document text",
     placeholder: "Paste a document here, or open a .txt file."});
   const idInput = h("input", {id: "doc-id", "aria-label": "Document id", placeholder: "document id (optional)", maxlength: 200});
@@ -37,7 +46,8 @@ export function createDocumentPage() {
   const detail = h("div", {class: "detail", id: "doc-detail"}, h("p", {class: "hint"},
     "Label a document, then select a sentence (click, or j/k and the arrow keys) to see every label's probability and correct it."));
   const editor = new LabelEditor({onSave: (labels, accepted) => save(labels, accepted)});
-  const panel = h("aside", {class: "panel", "aria-label": "Selected sentence"}, h("h2", {}, "Selected sentence"), detail, editor.el);
+  const probs = h("div", {id: "doc-probs"});
+  const panel = h("aside", {class: "panel", "aria-label": "Selected sentence"}, h("h2", {}, "Selected sentence"), detail, editor.el, probs);
   editor.el.hidden = true;
 
   file.addEventListener("change", async () => {
@@ -47,6 +57,8 @@ export function createDocumentPage() {
     idInput.value = f.name.replace(/\.txt$/i, "");
   });
   labelButton.addEventListener("click", () => run());
+  const input = h("details", {class: "input", open: true}, h("summary", {}, "Document text"),
+    textarea, h("div", {class: "row"}, idInput, file, labelButton));
 
   async function run() {
     const text = textarea.value;
@@ -61,6 +73,7 @@ export function createDocumentPage() {
       state.sentences = out.documents[0].sentences.map((s) => ({...s, current: labelsOf(s), status: null}));
       state.selected = -1;
       idInput.value = docId;
+      input.open = false;  // the labelled document takes the room; the text stays one click away
       render();
       if (state.sentences.length) select(0, false);
     } catch (err) {
@@ -73,11 +86,11 @@ export function createDocumentPage() {
 
   function sentenceEl(s, i) {
     const c = s.current;
-    const unsure = s.uncertainty > UNCERTAIN_ABOVE && !s.status;
-    const el = h("span", {class: `sent role-${c.role}${unsure ? " uncertain" : ""}${s.status ? " done" : ""}${i === state.selected ? " selected" : ""}`,
+    const doubt = unsure(s);
+    const el = h("span", {class: `sent role-${c.role}${doubt ? " uncertain" : ""}${s.status ? " done" : ""}${i === state.selected ? " selected" : ""}`,
       tabindex: i === (state.selected < 0 ? 0 : state.selected) ? 0 : -1, role: "button",
       "aria-pressed": i === state.selected ? "true" : "false",
-      "aria-label": `Sentence ${i + 1}: ${describe(c)}${unsure ? ", uncertain" : ""}${s.status ? `, ${s.status}` : ""}`,
+      "aria-label": `Sentence ${i + 1}: ${describe(c)}${doubt ? ", uncertain" : ""}${s.status ? `, ${s.status}` : ""}`,
       dataset: {i, start: s.start, end: s.end, role: c.role, stance: c.stance, risk: c.risk, status: s.status || ""},
       onclick: () => select(i, true), onfocus: () => { showTip(el, s); },
       onblur: hideTip, onmouseenter: () => showTip(el, s), onmouseleave: hideTip},
@@ -85,7 +98,7 @@ export function createDocumentPage() {
     h("span", {class: "stext"}, s.text),
     c.stance !== "none" ? h("span", {class: `badge stance stance-${c.stance}`, "aria-hidden": "true"}, STANCE_MARK[c.stance]) : null,
     c.risk ? h("span", {class: "badge risk", "aria-hidden": "true"}, RISK_MARK) : null,
-    unsure ? h("span", {class: "badge unsure", "aria-hidden": "true"}, UNSURE_MARK) : null,
+    doubt ? h("span", {class: "badge unsure", "aria-hidden": "true"}, UNSURE_MARK) : null,
     s.status ? h("span", {class: "badge done", "aria-hidden": "true"}, s.status === "corrected" ? "✎" : "✓") : null);
     return el;
   }
@@ -113,7 +126,7 @@ export function createDocumentPage() {
     const n = (pred) => state.sentences.filter(pred).length;
     const items = [["claims", n((s) => s.current.role === "claim")], ["premises", n((s) => s.current.role === "premise")],
       ...STANCES.filter((x) => x !== "none").map((x) => [x, n((s) => s.current.stance === x)]),
-      ["risks", n((s) => s.current.risk)], ["uncertain", n((s) => s.uncertainty > UNCERTAIN_ABOVE && !s.status)],
+      ["risks", n((s) => s.current.risk)], ["uncertain", n(unsure)],
       ["checked by you", n((s) => s.status)]];
     fill(summary, h("span", {class: "count"}, h("strong", {}, String(state.sentences.length)), " sentences"),
       items.map(([name, count]) => h("span", {class: "count", dataset: {count: name}}, h("strong", {}, String(count)), ` ${name}`)));
@@ -129,8 +142,8 @@ export function createDocumentPage() {
     fill(detail, 
       h("p", {class: "stextbig"}, s.text),
       h("p", {class: "meta"}, `${state.docId} · sentence ${i + 1} of ${state.sentences.length} · characters ${s.start}–${s.end} · uncertainty ${pct(s.uncertainty)} · model ${s.model_version}`),
-      h("p", {class: "meta"}, `Model: ${describe(labelsOf(s))}`, s.status ? ` · ${s.status}: ${describe(s.current)}` : ""),
-      probabilities(s.probabilities));
+      h("p", {class: "meta"}, `Model: ${describe(labelsOf(s))}`, s.status ? ` · ${s.status}: ${describe(s.current)}` : ""));
+    fill(probs, probabilities(s.probabilities));
     editor.el.hidden = false;
     editor.show(s, s.current);
     if (focus) view.querySelector(`[data-i="${i}"]`)?.focus();
@@ -164,8 +177,8 @@ export function createDocumentPage() {
 
   const el = h("section", {class: "page", id: "page-document", "aria-labelledby": "document-title"},
     h("h1", {id: "document-title"}, "Read and correct a document"),
-    h("div", {class: "input"}, textarea, h("div", {class: "row"}, idInput, file, labelButton)),
-    summary,
+    input,
+    h("div", {class: "row"}, summary, h("label", {class: "threshold"}, "Set apart as uncertain above ", threshold, " ", thresholdValue)),
     h("div", {class: "columns"}, h("div", {class: "docwrap"}, view, legend()), panel),
     h("p", {class: "keys"}, "Keys: ", h("kbd", {}, "j"), "/", h("kbd", {}, "k"), " next/previous sentence · ",
       h("kbd", {}, "1–3"), " role · ", h("kbd", {}, "4–7"), " stance · ", h("kbd", {}, "r"), " risk on/off · ",

@@ -9,7 +9,7 @@ export const ROLE_MARK = {claim: "C", premise: "P", none: "·"};
 export const STANCE_MARK = {populist: "POP", pluralist: "PLU", skeptical: "SKE", none: ""};
 export const RISK_MARK = "⚠ risk";
 export const UNSURE_MARK = "?";
-export const UNCERTAIN_ABOVE = 0.5;
+export const UNCERTAIN_ABOVE = 0.8;  // the default; the document page has a slider
 
 // Keys shared by the document and the queue (Prodigy's habit: hands stay on the keyboard).
 export const KEYS = {
