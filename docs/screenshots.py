@@ -71,10 +71,12 @@ def main() -> None:
         page.click("#doc-label")
         page.locator("#doc-view .sent").first.wait_for()
         page.locator('#doc-view .sent[data-i="1"]').click()
-        page.keyboard.press("Enter")  # accept-or-store the first sentence as it is
+        page.keyboard.press("Enter")  # store the first sentence as it is
+        page.locator('#doc-view .sent[data-i="1"][data-status="accepted"]').wait_for()
         page.locator('#doc-view .sent[data-i="6"]').click()
         page.keyboard.press("2")
         page.keyboard.press("Enter")  # a correction
+        page.locator('#doc-view .sent[data-i="6"][data-status="corrected"]').wait_for()
         page.locator('#doc-view .sent[data-i="2"]').hover()
         page.screenshot(path=DOCS / "web-document.png")
 

@@ -158,9 +158,11 @@ export function createDocumentPage() {
       s.current = labels;
       s.status = accepted ? "accepted" : "corrected";
       s.annotation = stored.id;
-      select(i, false);
-      editor.status.textContent = `Stored as annotation #${stored.id}${stored.created ? "" : " (already stored)"}: ${describe(labels)}.`;
-      if (i + 1 < state.sentences.length) select(i + 1, true);
+      const moved = state.selected !== i;  // the person went on while the request was out
+      if (!moved) select(i, false); else redraw(i);
+      const message = `Stored sentence ${i + 1} as annotation #${stored.id}${stored.created ? "" : " (already stored)"}: ${describe(labels)}.`;
+      if (!moved && i + 1 < state.sentences.length) select(i + 1, true);
+      editor.status.textContent = message;
     } catch (err) {
       if (err.message !== "sign-in cancelled") editor.status.textContent = `Not stored: ${err.message}`;
       else editor.status.textContent = "Not stored: sign in to store labels.";
