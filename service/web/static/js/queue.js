@@ -51,9 +51,12 @@ export function createQueuePage() {
     editor.show(s, s.chosen);
   }
 
+  let busy = false;  // one store at a time: a second Enter while the first is out does nothing
+
   async function store(labels, accepted) {
     const s = current();
-    if (!s) return;
+    if (!s || busy) return;
+    busy = true;
     try {
       const stored = await api.annotate(s, labels);
       s.chosen = labels;
@@ -64,12 +67,14 @@ export function createQueuePage() {
       next();
     } catch (err) {
       status.textContent = err.message === "sign-in cancelled" ? "Not stored: sign in to store labels." : `Not stored: ${err.message}`;
+    } finally {
+      busy = false;
     }
   }
 
   function skip() {
     const s = current();
-    if (!s) return;
+    if (!s || busy) return;
     state.skipped.add(s.text);
     state.done.skipped += 1;
     state.history.push({item: s, kind: "skipped"});
@@ -78,6 +83,7 @@ export function createQueuePage() {
   }
 
   function undo() {
+    if (busy) return;
     const step = state.history.pop();
     if (!step) { status.textContent = "Nothing to undo."; return; }
     state.done[step.kind] -= 1;
