@@ -27,7 +27,7 @@ from argmine.service.middleware import BodyLimit, RequestMetrics
 from argmine.service.predictor import ActiveModel, LabelerFactory, load_labeler
 from argmine.models.paths import SHIPPED_MODELS
 from argmine.service.registry import Registry
-from argmine.service.routes import annotations, health, jobs, label, models, suggestions
+from argmine.service.routes import agreement, annotations, health, jobs, label, models, suggestions, web
 from argmine.service.settings import Settings
 from argmine.service.store import AnnotationStore
 from argmine.service.suggestions import SuggestionPool
@@ -83,8 +83,9 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
                   description="Policy-argument mining: claims, premises, stances and risks per sentence. "
                               "Writes need `Authorization: Bearer <token>`.")
     errors.install(app)
-    for module in (label, annotations, suggestions, models, jobs, health):
+    for module in (label, annotations, suggestions, agreement, models, jobs, health):
         app.include_router(module.router)
+    web.install(app)  # the page at /
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)  # added last = outermost: sees every answer, 413s included
     return app

@@ -138,6 +138,8 @@ class Suggestion(BaseModel):
     probabilities: dict[str, dict[str, float]]
     uncertainty: float
     model_version: str
+    before: str | None = Field(None, description="The sentence before it in its document, as context.")
+    after: str | None = Field(None, description="The sentence after it in its document, as context.")
 
 
 class SuggestionsOut(BaseModel):

@@ -1,8 +1,9 @@
 """Annotations in the database: add without duplicates, page with filters, read all.
 
-A sentence with the same labels is stored once: its key hashes the text as the
-model reads it (hyphenation joined, whitespace collapsed) with the three labels, so
-re-importing an export, or the same sentence sent twice, adds nothing. The same
+A sentence with the same labels by the same annotator is stored once: its key hashes
+the text as the model reads it (hyphenation joined, whitespace collapsed) with the
+three labels and the annotator, so re-importing an export, or the same sentence sent
+twice, adds nothing, while a second annotator who agrees is counted. The same
 sentence with *other* labels is kept: disagreement is information.
 """
 
@@ -28,8 +29,11 @@ FIELDS = ("text", "role", "stance", "risk", "doc_id", "start", "end", "annotator
 _CHUNK = 500
 
 
-def annotation_key(text: str, role: str, stance: str, risk: bool) -> str:
-    return hashlib.sha256(json.dumps([normalize(text), role, stance, bool(risk)]).encode()).hexdigest()
+def annotation_key(text: str, role: str, stance: str, risk: bool, annotator: str | None = None) -> str:
+    """Two annotators giving the same labels are two annotations (agreement counts both);
+    without an annotator the key is what it always was, so older rows keep deduplicating."""
+    labels: list = [normalize(text), role, stance, bool(risk)]
+    return hashlib.sha256(json.dumps(labels + [annotator] if annotator else labels).encode()).hexdigest()
 
 
 def text_key(text: str) -> str:
@@ -96,7 +100,7 @@ class AnnotationStore:
             return self._add(annotations)
 
     def _add(self, annotations: Sequence[dict[str, Any]]) -> AddResult:
-        keys = [annotation_key(a["text"], a["role"], a["stance"], a["risk"]) for a in annotations]
+        keys = [annotation_key(a["text"], a["role"], a["stance"], a["risk"], a.get("annotator")) for a in annotations]
         with self.session() as session, session.begin():
             known: dict[str, AnnotationRow] = {}
             unique = list(dict.fromkeys(keys))

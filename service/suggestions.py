@@ -33,12 +33,17 @@ class SuggestionPool:
         return len(self._items)
 
     def add(self, records: Iterable[dict[str, Any]]) -> None:
-        """Sentence records of a labelled document; a sentence seen again moves to the newest end."""
+        """Sentence records of a labelled document, in order; a sentence seen again moves to the newest end.
+
+        Each keeps the text of its neighbours (``before``, ``after``): the context a person reads it in."""
+        records = list(records)
         with self._lock:
-            for record in records:
+            for i, record in enumerate(records):
                 key = normalize(record["text"])
                 self._items.pop(key, None)
-                self._items[key] = {k: record[k] for k in KEPT}
+                self._items[key] = {**{k: record[k] for k in KEPT},
+                                    "before": records[i - 1]["text"] if i > 0 else None,
+                                    "after": records[i + 1]["text"] if i + 1 < len(records) else None}
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
 

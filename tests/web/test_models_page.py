@@ -1,0 +1,32 @@
+"""The models page: versions with their metrics, activation and rollback through the API."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.service.support import TOKEN, write_fake_model
+from tests.web.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(tmp_path, server):  # noqa: F811 - the shared server, with a second version in its registry
+    write_fake_model(tmp_path / "data" / "models" / "v2", "v2", mean_f1=0.6, created="2024-02-01T00:00:00+00:00")
+    return server
+
+
+def test_activate_a_version_then_roll_back(page, server):
+    page.goto(server.url + "/#/models")
+    rows = page.locator("#models-list tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator('#models-list tr[data-version="v2"] td').nth(4)).to_have_text("0.600")  # mean macro-F1
+    page.get_by_role("button", name="Activate v2").click()
+    sign_in(page, "ada", TOKEN)
+    expect(page.locator("#notice")).to_contain_text("Now serving v2 (was fake-1)")
+    expect(page.locator('#models-list tr[data-version="v2"] th')).to_contain_text("active")
+    assert server.api.get("/v1/models").json()["active"] == "v2"
+    page.get_by_role("button", name="Activate fake-1").click()  # the rollback
+    expect(page.locator("#notice")).to_contain_text("Now serving fake-1 (was v2)")
+    assert server.api.get("/v1/models").json()["active"] == "fake-1"
