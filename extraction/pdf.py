@@ -34,7 +34,7 @@ _MARGIN = 0.1
 _PAGE_NUMBER = re.compile(r"^\W*(?:page\s+)?[0-9ivxlc]{1,5}(?:\s*(?:/|of)\s*\d{1,5})?\W*$", re.I)
 _BULLET = re.compile(r"^(?:[-\u2022\u25aa\u25cf\u25e6*\u2013]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 _FOOTNOTE_START = re.compile(r"^(?:\d{1,3}|[*\u2020\u2021\u00b9\u00b2\u00b3\u2070-\u2079]+)\s*\S")
-_SENTENCE_END = tuple(".!?:;") + tuple(".!?\"'\u201d\u2019)]")
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*(?:\[\d{1,3}\]|\d{1,3})?$")
 # A scan has at most a stray page number per page; fewer characters than this per page is no text layer.
 _MIN_CHARS_PER_PAGE = 20
 
@@ -214,7 +214,8 @@ def _gutters(lines: list[Line]) -> list[tuple[float, float]]:
     for line in narrow:
         for x in range(int(line.x0) - left, int(line.x1) - left + 1):
             counts[x] += 1
-    high, low = 0.3 * max(counts), max(2, 0.08 * max(counts))
+    # A column may hold only a few lines (the end of an article), so "well covered" is modest.
+    high, low = max(3, 0.1 * max(counts)), max(2, 0.08 * max(counts))
     gutters: list[tuple[float, float]] = []
     x = 0
     while x < len(counts):
@@ -228,8 +229,17 @@ def _gutters(lines: list[Line]) -> list[tuple[float, float]]:
     return gutters
 
 
-def _reading_order(lines: list[Line]) -> list[Line]:
-    gutters = _gutters(lines)
+def _borrowed_gutters(lines: list[Line], found: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+    """Another page's gutters for a page too sparse to show its own (a last page), if its lines allow."""
+    layouts = Counter(tuple(g) for g in found if g)
+    for gutters, _ in layouts.most_common():
+        crossing = sum(1 for l in lines for start, end in gutters if l.x0 < end and l.x1 > start)
+        if crossing <= max(1, 0.1 * len(lines)):
+            return list(gutters)
+    return []
+
+
+def _reading_order(lines: list[Line], gutters: list[tuple[float, float]]) -> list[Line]:
     if not gutters:
         left, right = (min(l.x0 for l in lines), max(l.x1 for l in lines)) if lines else (0, 0)
         for line in lines:
@@ -276,7 +286,7 @@ class _Block:
 
 
 def _ends_sentence(text: str) -> bool:
-    return text.rstrip().endswith(_SENTENCE_END)
+    return _SENTENCE_END.search(text.rstrip()) is not None
 
 
 def _is_heading(line: Line, body: float) -> bool:
@@ -284,7 +294,16 @@ def _is_heading(line: Line, body: float) -> bool:
     return line.size >= 1.15 * body or (line.bold and short)
 
 
+def _line_pitch(lines: list[Line], body: float) -> float:
+    """The usual baseline-to-baseline distance of body lines, the yardstick for paragraph gaps."""
+    pitches = sorted(b.top - a.top for a, b in zip(lines, lines[1:])
+                     if (a.page, a.band, a.column) == (b.page, b.band, b.column) and 0 < b.top - a.top < 3 * body
+                     and a.size == b.size == body)
+    return pitches[len(pitches) // 2] if pitches else 1.2 * body
+
+
 def _blocks(lines: list[Line], body: float) -> list[_Block]:
+    pitch = _line_pitch(lines, body)
     blocks: list[_Block] = []
     for line in lines:
         prev = blocks[-1].lines[-1] if blocks else None
@@ -308,13 +327,14 @@ def _blocks(lines: list[Line], body: float) -> list[_Block]:
             continue
         if same_place:
             width = max(line.right - line.left, 1)
-            new = (line.top - prev.bottom > 0.8 * line.size
+            new = (line.top - prev.top > pitch + 0.3 * line.size or line.top - prev.bottom > 0.8 * line.size
                    or (_ends_sentence(prev.text) and (prev.x1 < line.right - 0.12 * width
                                                       or line.x0 > line.left + 0.8 * line.size))
                    or (last.kind == "list_item" and line.x0 < last.lines[0].x0 + 0.5 * line.size
                        and line.text[:1].isupper() and _ends_sentence(prev.text)))
         else:
-            # A column or page break: the paragraph goes on unless its last line ended a sentence.
+            # A column or page break: the paragraph goes on unless its last line ended a sentence
+            # (a caption without a full stop at a column's foot runs into the next column: known).
             new = _ends_sentence(prev.text)
         if new:
             blocks.append(_Block("paragraph", [line]))
@@ -355,10 +375,14 @@ def _layout(pages: list[tuple[float, float, list[Line]]], count: int) -> Extract
     body = sizes.most_common(1)[0][0]
     ordered: list[Line] = []
     notes: list[Line] = []
+    kept_pages = []
     for (_, height, _), lines in zip(pages, _strip_margins(pages, body)):
         kept, page_notes = _split_footnotes(lines, height, body)
-        ordered.extend(_reading_order(kept))
+        kept_pages.append(kept)
         notes.extend(page_notes)
+    found = [_gutters(kept) for kept in kept_pages]
+    for kept, gutters in zip(kept_pages, found):
+        ordered.extend(_reading_order(kept, gutters or _borrowed_gutters(kept, found)))
     vocabulary = {w.lower().strip(".,;:()\"'") for line in every for w in line.text.split()}
     builder = TextBuilder()
     for block in _blocks(ordered, body):

@@ -21,6 +21,8 @@ _NEVER_FINAL = {
     "al", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
     "dec", "tel", "ref", "para", "ch", "eq",
 }
+# Of those, the ones that abbreviate only before a number ("No. 7", "Art. 5"): "The answer was no." ends.
+_BEFORE_NUMBERS = {"no", "nos", "vol", "pp", "p", "art", "sec", "para", "ch", "eq", "ref"}
 _BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2013\u2014\u00b7\u25aa\u25cf]|\(?\d{1,3}[.)]|\(?[a-z][.)])[ \t]+\S")
 _TERMINAL = ".!?"
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
@@ -128,7 +130,8 @@ def _is_heading(line: str, nxt: str, previous: str) -> bool:
     if not (following[0].isupper() or following[0].isdigit() or following[0] in _OPENERS):
         return False
     # A wrapped line of running text is about as long as the next one; a heading is short.
-    return len(stripped) < 0.6 * len(following) or stripped.isupper() or stripped.istitle()
+    return (len(stripped) < 0.6 * len(following) or stripped.isupper() or stripped.istitle()
+            or _heading_words(stripped.split()))
 
 
 def _split_unit(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -171,7 +174,7 @@ def _is_boundary(chunk: str, punct_at: int, cut: int) -> bool:
             return False  # a caption's label: "Figure 1. Share of citizens online"
     word = _WORD_BEFORE.search(chunk[:punct_at])
     token = word.group(1).lstrip(_OPENERS).lower() if word else ""
-    if token in _NEVER_FINAL:
+    if token in _NEVER_FINAL and not (token in _BEFORE_NUMBERS and not rest[0].isdigit()):
         return False
     # A list or section number opening a line: "1. INTRODUCTION", "2. Results".
     line_start = chunk.rfind("\n", 0, punct_at) + 1
@@ -223,6 +226,8 @@ def _split_heading(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _heading_words(prefix: list[str]) -> bool:
     """Numbering, then capitalised words with small words between them, ending in a capitalised one."""
     words = prefix[1:] if _NUMBERING.fullmatch(prefix[0]) and len(prefix) > 1 else prefix
+    if not any(w[:1].isalpha() for w in words):
+        return False  # "1 The figures ...": a footnote's number, not a heading
     if words[0] in _FUNCTION_WORDS or words[-1] in _FUNCTION_WORDS or words[0] in _STARTERS:
         return False
     for word in words:
