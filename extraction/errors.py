@@ -17,3 +17,7 @@ class DamagedDocument(ExtractionError):
 
 class NoTextLayer(ExtractionError):
     """A PDF without text (a scan): labelling it would silently give nothing."""
+
+
+class EmptyDocument(ExtractionError):
+    """A readable document with no text in it (an empty page, an article-less web page)."""

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from argmine.service.auth import Unauthorized
 from argmine.service.batcher import BatcherStopped, BatchFailed, QueueFull
 from argmine.service.disconnect import ClientGone
+from argmine.extraction.errors import DamagedDocument, EmptyDocument, NoTextLayer, UnsupportedFormat
 from argmine.service.formats import ImportFormatError
 from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
 from argmine.service.predictor import ModelLoadError, ModelNotLoaded
@@ -74,6 +75,10 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     RequestValidationError: (422, "validation_error"),
     ValidationError: (422, "validation_error"),
     ImportFormatError: (422, "invalid_import"),
+    NoTextLayer: (422, "no_text_layer"),
+    DamagedDocument: (422, "unreadable_document"),
+    EmptyDocument: (422, "empty_document"),
+    UnsupportedFormat: (415, "unsupported_media_type"),
     ModelLoadError: (422, "model_unusable"),
     QueueFull: (429, "overloaded"),
     ClientGone: (499, "client_gone"),  # nginx's code: nobody reads it, the metrics do
