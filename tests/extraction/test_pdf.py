@@ -75,6 +75,7 @@ def test_bytes_that_are_not_a_pdf_are_refused():
         extract(b"%PDF-1.4 this is not really a PDF", "application/pdf")
 
 
+@pytest.mark.slow  # 11 pages through pdfminer: several seconds
 def test_the_seed_article_as_a_two_column_pdf_comes_back():
     data, expected = kz_egov_pdf()
     result = recover(expected, extract(data, "application/pdf").text, ["Seed article rendered"])
