@@ -1,7 +1,7 @@
-"""PDF text in reading order: the layout logic on top of pdfplumber's word boxes.
+"""PDF text in reading order: the layout logic on top of PDFium's character boxes.
 
-pdfplumber (pdfminer.six, MIT) gives every word with its box, font and size; the
-order a PDF stores them in is whatever its producer chose. This module decides
+pypdfium2 (PDFium, Apache-2.0/BSD) gives every character with its box, font and
+size; the order a PDF stores them in is whatever its producer chose. This module decides
 the reading order a person would use:
 
 1. words become line fragments: one baseline, cut where a gap is wider than a
@@ -64,28 +64,82 @@ class Line:
 
 def read_pdf(data: bytes) -> Extracted:
     """The text of a PDF in reading order; ``NoTextLayer`` for a scan."""
-    import pdfplumber
+    import pypdfium2 as pdfium
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        pages = len(pdf.pages)
-    except Exception as exc:  # pdfminer raises several types for damaged or encrypted files
+        pdf = pdfium.PdfDocument(data)
+    except Exception as exc:  # pdfium raises PdfiumError for damaged, encrypted or foreign files
         raise DamagedDocument(f"not a readable PDF ({type(exc).__name__}: {exc}); "
                               f"check the file is a complete, unencrypted PDF") from None
-    with pdf:
+    try:
+        pages = len(pdf)
         per_page: list[tuple[float, float, list[Line]]] = []
-        for number, page in enumerate(pdf.pages, 1):
+        for number in range(pages):
+            page = pdf[number]
             try:
-                words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False,
-                                           extra_attrs=["size", "fontname"])
+                width, height = page.get_size()
+                words = _words(page, height)
             except Exception as exc:
-                raise DamagedDocument(f"page {number} of the PDF cannot be read ({exc})") from None
-            per_page.append((float(page.width), float(page.height), _lines(words, number)))
+                raise DamagedDocument(f"page {number + 1} of the PDF cannot be read ({exc})") from None
+            finally:
+                page.close()
+            per_page.append((float(width), float(height), _lines(words, number + 1)))
+    finally:
+        pdf.close()
     chars = sum(len(line.text.replace(" ", "")) for _, _, lines in per_page for line in lines)
     if chars < _MIN_CHARS_PER_PAGE * max(pages, 1):
         raise NoTextLayer(f"the PDF has no text layer ({pages} page(s), {chars} characters of text): it is "
                           f"probably a scanned image; run OCR on it first (for example ocrmypdf) and send the result")
     return _layout(per_page, pages)
+
+
+# ---- 0. characters -> words (pdfium) -----------------------------------------------------------
+# pdfium marks a hyphen it saw at a line end with these; they are ordinary hyphens here.
+_HYPHENS = {"\x02": "-", "\xad": "-", "\ufffe": "-"}
+
+
+def _words(page, height: float) -> list[dict]:
+    """Words with their box (x0, x1, top, bottom from the page's top), size and font name.
+
+    The box is the line box (baseline, ascent and descent from the font size), not the
+    glyph's ink, so the words of one line share top and bottom whatever their letters.
+    """
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    try:
+        words: list[dict] = []
+        current: dict | None = None
+        x, y = ctypes.c_double(), ctypes.c_double()
+        name = ctypes.create_string_buffer(128)
+        flags = ctypes.c_int()
+        for i in range(textpage.count_chars()):
+            char = textpage.get_text_range(i, 1)
+            char = _HYPHENS.get(char, char)
+            if raw.FPDFText_IsGenerated(textpage.raw, i) == 1 or not char or char.isspace():
+                current = None
+                continue
+            size = round(raw.FPDFText_GetFontSize(textpage.raw, i), 1)
+            raw.FPDFText_GetCharOrigin(textpage.raw, i, ctypes.byref(x), ctypes.byref(y))
+            left, _, right, _ = textpage.get_charbox(i, loose=True)
+            raw.FPDFText_GetFontInfo(textpage.raw, i, name, 128, ctypes.byref(flags))
+            font = name.value.decode("latin-1", "replace")
+            if raw.FPDFText_GetFontWeight(textpage.raw, i) >= 600 and not _is_bold(font):
+                font += "-Bold"
+            top, bottom = height - (y.value + 0.8 * size), height - (y.value - 0.2 * size)
+            if (current is not None and current["size"] == size and current["fontname"] == font
+                    and abs(current["bottom"] - bottom) < 0.3 * size and -0.5 < left - current["x1"] < 0.25 * size):
+                current["text"] += char
+                current["x1"] = max(current["x1"], right)
+                continue
+            current = {"text": char, "x0": left, "x1": right, "top": top, "bottom": bottom, "size": size,
+                       "fontname": font}
+            words.append(current)
+        return words
+    finally:
+        textpage.close()
 
 
 # ---- 1. words -> line fragments -------------------------------------------------------------
