@@ -16,7 +16,7 @@ from argmine.extraction.document import Extracted, Kind, TextBuilder
 from argmine.extraction.errors import DamagedDocument
 
 _DROP_TAGS = {"script", "style", "noscript", "nav", "footer", "aside", "form", "iframe", "svg", "button",
-              "template", "select", "input", "label", "dialog", "menu", "object", "canvas", "figure_img"}
+              "template", "select", "input", "label", "dialog", "menu", "object", "canvas"}
 _DROP_ROLES = {"navigation", "contentinfo", "banner", "complementary", "dialog", "alertdialog", "search", "menu"}
 # Words in a class or id that mark an element as page furniture, not the article.
 _BOILERPLATE = re.compile(
@@ -40,6 +40,8 @@ def read_html(data: bytes | str) -> Extracted:
         root = lxml.html.document_fromstring(data)
     except (etree.ParserError, ValueError) as exc:
         raise DamagedDocument(f"not a readable HTML page ({exc})") from None
+    for br in root.iter("br"):  # a line break separates words even where it does not separate units
+        br.tail = " " + (br.tail or "")
     _drop_boilerplate(root)
     builder = TextBuilder()
     _emit(_content_root(root), builder)
@@ -47,19 +49,17 @@ def read_html(data: bytes | str) -> Extracted:
 
 
 def _drop_boilerplate(root) -> None:
-    from lxml import etree
-
     for element in list(root.iter()):
+        if element.getparent() is None:
+            continue  # the root, or inside a subtree dropped already
         if not isinstance(element.tag, str):  # comments and processing instructions
-            if element.getparent() is not None and not isinstance(element, etree._Entity):
-                element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
+            element.getparent().remove(element) if element.tail is None else element.drop_tree()
             continue
         words = f"{element.get('class', '')} {element.get('id', '')}"
         if (element.tag in _DROP_TAGS or element.get("role", "").lower() in _DROP_ROLES
                 or element.get("hidden") is not None or element.get("aria-hidden") == "true"
                 or (element.tag not in ("html", "body", "article", "main") and _BOILERPLATE.search(words))):
-            if element.getparent() is not None:
-                element.drop_tree()
+            element.drop_tree()
 
 
 def _text(element) -> str:
@@ -78,16 +78,17 @@ def _paragraph_score(element) -> float:
 
 
 def _content_root(root):
-    marked = [e for e in root.iter("article", "main") ] + [e for e in root.iter() if e.get("role") == "main"]
+    """The element holding the article: marked as such, else the best-scoring block."""
+    marked = [e for e in root.iter("article", "main")] + [e for e in root.iter() if e.get("role") == "main"]
     if marked:
         return max(marked, key=_paragraph_score)
     body = root.find("body")
     if body is None:
         return root
     candidates = [e for e in body.iter("div", "section") if len(_text(e)) > 200] or [body]
-    best = max(candidates, key=_paragraph_score)
-    # A wrapper holding the article and little else scores as high as the article: take the innermost.
-    return best
+    # max() keeps the first of equal scores, and iter() visits a wrapper before what it wraps:
+    # a wrapper scores no higher than the article inside it unless it adds paragraphs of its own.
+    return max(candidates, key=_paragraph_score)
 
 
 def _emit(element, builder: TextBuilder) -> None:

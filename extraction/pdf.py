@@ -408,6 +408,9 @@ def _join(lines: list[Line], vocabulary: set[str]) -> list[tuple[str, int | None
         if i + 1 < len(lines):
             nxt = lines[i + 1].text.strip()
             m = _HYPHENATED.search(text)
+            if m and nxt[:1].isupper():  # "Franco-" + "German": a compound's own hyphen, kept
+                pieces.append((text, line.page))
+                continue
             if m and nxt[:1].islower():
                 head, tail = m.group(1), re.match(r"\w+", nxt)
                 tail_word = tail.group(0) if tail else ""

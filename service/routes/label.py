@@ -119,7 +119,7 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
     media, charset = _content_type(request)
     if is_upload(media):
         uploads = await read_uploads(request, media)
-        documents = [DocumentIn(id=u.id, text=u.text) if u.text.strip() else _empty(u) for u in uploads]
+        documents = [_document(u) for u in uploads]
     else:
         documents = parse_documents(await request.body(), media, charset)
         uploads = [Upload(doc.id, doc.text) for doc in documents]
@@ -145,9 +145,11 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
     return {"documents": out}
 
 
-def _empty(upload: Upload) -> DocumentIn:
-    raise EmptyDocument(f"{upload.id or 'the document'} holds no text once extracted; "
-                        f"send a document with text in it")
+def _document(upload: Upload) -> DocumentIn:
+    if not upload.text.strip():
+        raise EmptyDocument(f"{upload.id or 'the document'} holds no text once extracted; "
+                            f"send a document with text in it")
+    return DocumentIn(id=upload.id, text=upload.text)
 
 
 def _extraction_fields(upload: Upload, records: list[dict[str, Any]]) -> dict[str, Any]:

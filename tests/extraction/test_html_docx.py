@@ -47,3 +47,12 @@ def test_format_by_content_type_or_suffix():
     assert format_of(None, "draft.docx") == "docx"
     with pytest.raises(UnsupportedFormat, match="application/pdf"):
         format_of("image/png", "scan.png")
+
+
+def test_html_line_breaks_inline_markup_nested_lists_and_comments():
+    page = (b"<html><body><!-- a comment --><article><h1>Title</h1><p>One line<br>two line. Next <b>bold</b> "
+            b"here.</p><ul><li>Item one<ul><li>Sub item</li></ul></li></ul>"
+            b"<div class='share-bar'>Share now</div></article></body></html>")
+    extracted = extract(page, "text/html")
+    assert extracted.text == "Title\n\nOne line two line. Next bold here.\n\nItem one\n\nSub item"
+    assert [u.kind for u in extracted.units] == ["heading", "paragraph", "list_item", "list_item"]
