@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     data, expected = kz_egov_pdf()
     rows.append(("kz-egov.txt as a two-column pdf", "argmine",
                  recover(expected, extract(data, "application/pdf").text, ["Seed article rendered"])))
-    print(f"| document | extractor | authored sentences | found whole, in order | share | boilerplate sentences |")
+    print("| document | extractor | authored sentences | found whole, in order | share | boilerplate sentences |")
     print("|---|---|---:|---:|---:|---:|")
     for name, reader, r in rows:
         print(f"| {name} | {reader} | {r.authored} | {r.found} | {r.share:.1%} | {r.boilerplate} |")

@@ -20,7 +20,6 @@ the reading order a person would use:
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
