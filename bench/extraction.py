@@ -36,6 +36,8 @@ PDF_LAYOUTS: dict[str, PdfLayout] = {
     "pdf three columns under abstract": PdfLayout(3, title=A.TITLE, abstract=A.ABSTRACT),
     "pdf headers, page numbers, footnote (A5, 3 pages)": PdfLayout(
         1, title=A.TITLE, header=A.HEADER, page_numbers=True, footnote=A.FOOTNOTE, page=(420, 595)),
+    "pdf two columns justified, with spaces": PdfLayout(2, title=A.TITLE, abstract=A.ABSTRACT, justify=True),
+    "pdf three columns justified, with spaces": PdfLayout(3, title=A.TITLE, justify=True, gutter=14),
     "pdf two columns, all of it (A5)": PdfLayout(
         2, title=A.TITLE, abstract=A.ABSTRACT, header=A.HEADER, page_numbers=True, footnote=A.FOOTNOTE,
         page=(420, 595), body_size=9, gutter=14),

@@ -28,6 +28,9 @@ class PdfLayout:
     gutter: float = 20
     body_size: float = 10
     page: tuple[float, float] = (612.0, 792.0)  # US letter; (420, 595) is A5, for more pages
+    # Full lines drawn as one string with real spaces, stretched to the column width;
+    # otherwise every word is placed on its own and the PDF holds no space characters.
+    justify: bool = False
 
 
 class _Flow:
@@ -100,13 +103,26 @@ class _Flow:
         self.y -= space_before
         indent = 10 if bullet else 0
         first = True
-        for line in self._wrap(text.split(), font, size, self.col_width - indent):
+        lines = self._wrap(text.split(), font, size, self.col_width - indent)
+        for i, line in enumerate(lines):
             self._advance(size * 1.25)
             if first and bullet:
                 self.c.setFont(font, size)
                 self.c.drawString(self.x, self.y, bullet)
-            self._draw_words(line, font, size, self.x + indent)
+            if self.layout.justify and i + 1 < len(lines) and not any(_MARKED.match(w) for w in line.split()):
+                self._draw_justified(line, font, size, self.x + indent, self.col_width - indent)
+            else:
+                self._draw_words(line, font, size, self.x + indent)
             first = False
+
+    def _draw_justified(self, line: str, font: str, size: float, x: float, width: float) -> None:
+        """One string with its spaces, stretched by the word-spacing operator as typesetters do."""
+        extra = (width - self.c.stringWidth(line, font, size)) / max(line.count(" "), 1)
+        text = self.c.beginText(x, self.y)
+        text.setFont(font, size)
+        text.setWordSpace(extra)
+        text.textOut(line)
+        self.c.drawText(text)
 
     def _draw_words(self, line: str, font: str, size: float, x: float) -> None:
         for word in line.split(" "):

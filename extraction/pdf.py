@@ -94,7 +94,9 @@ def read_pdf(data: bytes) -> Extracted:
 
 # ---- 0. characters -> words (pdfium) -----------------------------------------------------------
 # pdfium marks a hyphen it saw at a line end with these; they are ordinary hyphens here.
-_HYPHENS = {"\x02": "-", "\xad": "-", "\ufffe": "-"}
+# Ligatures ("\ufb01" for fi) are the letters they join, or "ofﬁcial" would match no word.
+_HYPHENS = {"\x02": "-", "\xad": "-", "\ufffe": "-", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl",
+            "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
 
 
 def _words(page, height: float) -> list[dict]:
