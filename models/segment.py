@@ -27,8 +27,8 @@ _BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2013\u2014\u00b7\u25aa\u25cf]|\(?\d{1
 _TERMINAL = ".!?"
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
 _OPENERS = "\"'\u201c\u2018([\u00ab"
-# A footnote marker set right after the full stop: "reaction.[4]", "Internet.7", "state.\u00b9".
-_MARKER = r"(?:\[\d{1,3}\]|\d{1,3}|[\u00b9\u00b2\u00b3\u2070-\u2079]{1,3})"
+# A footnote marker set right after the full stop: "reaction.[4]", "2022.[8][9]", "Internet.7", "state.\u00b9".
+_MARKER = r"(?:(?:\[\d{1,3}(?:[,\u2013-]\s?\d{1,3})*\])+|\d{1,3}|[\u00b9\u00b2\u00b3\u2070-\u2079]{1,3})"
 # A candidate boundary: terminal punctuation, optional closers, an optional marker, whitespace.
 _CANDIDATE = re.compile(r"[.!?\u2026]+[" + re.escape(_CLOSERS) + r"]*(?P<marker>" + _MARKER + r")?(?=\s)")
 # "Figure 1." or "Table 2.3." opening a caption: the label's full stop is not a sentence end.

@@ -80,9 +80,11 @@ def test_numbered_headings_and_list_numbers_stay_whole():
 
 
 def test_footnote_marker_after_the_full_stop_ends_the_sentence_with_it():
-    text = "Classical physics knows action/reaction.[4] There are exceptions. Most people use the Internet.7 As more join, costs fall."
+    text = ("Classical physics knows action/reaction.[4] There are exceptions. Most people use the Internet.7 "
+            "As more join, costs fall. It recovered in 2022.[8][9] Nobody knows why.")
     assert sentences(text) == ["Classical physics knows action/reaction.[4]", "There are exceptions.",
-                               "Most people use the Internet.7", "As more join, costs fall."]
+                               "Most people use the Internet.7", "As more join, costs fall.",
+                               "It recovered in 2022.[8][9]", "Nobody knows why."]
 
 
 def test_numbers_after_a_full_stop_that_are_not_markers_do_not_split():
