@@ -170,10 +170,12 @@ def _text_document(data: bytes, doc_id: str, where: str, options: ReadOptions) -
 def _extracted_document(data: bytes, fmt: str, doc_id: str, where: str, options: ReadOptions) -> Item:
     """A PDF, HTML or DOCX file as a document of its extracted text; why not, as a bad record."""
     from argmine.extraction import extract
-    from argmine.extraction.errors import DamagedDocument, ExtractionError, NoTextLayer
+    from argmine.extraction.errors import DamagedDocument, ExtractionError, NoTextLayer, TooLong
 
     try:
-        extracted = extract(data, filename=f"file.{fmt}")
+        extracted = extract(data, filename=f"file.{fmt}", max_chars=options.max_chars)
+    except TooLong as exc:
+        return BadRecord(where, "too long", f"{exc}; or raise --max-chars")
     except NoTextLayer as exc:
         return BadRecord(where, "no text layer", str(exc))
     except DamagedDocument as exc:

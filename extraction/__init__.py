@@ -7,7 +7,7 @@ separated by blank lines) and which character range came from which page.
 
 from argmine.extraction.dispatch import MEDIA_TYPES, SUFFIXES, extract, format_of
 from argmine.extraction.document import Extracted, Unit
-from argmine.extraction.errors import DamagedDocument, ExtractionError, NoTextLayer, UnsupportedFormat
+from argmine.extraction.errors import DamagedDocument, ExtractionError, NoTextLayer, TooLong, UnsupportedFormat
 
 __all__ = ["Extracted", "Unit", "extract", "format_of", "MEDIA_TYPES", "SUFFIXES",
-           "ExtractionError", "NoTextLayer", "DamagedDocument", "UnsupportedFormat"]
+           "ExtractionError", "NoTextLayer", "DamagedDocument", "UnsupportedFormat", "TooLong"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import PurePath
 
 from argmine.extraction.document import Extracted
@@ -25,11 +26,11 @@ def format_of(media_type: str | None = None, filename: str | None = None) -> str
                             f"{', '.join(sorted(MEDIA_TYPES))} (or files named {', '.join(sorted(SUFFIXES))})")
 
 
-def _reader(fmt: str) -> Callable[[bytes], Extracted]:
+def _reader(fmt: str, max_chars: int | None) -> Callable[[bytes], Extracted]:
     # Imported on use: each pulls in its own library, and a text-only user needs none of them.
     if fmt == "pdf":
         from argmine.extraction.pdf import read_pdf
-        return read_pdf
+        return partial(read_pdf, max_chars=max_chars)
     if fmt == "html":
         from argmine.extraction.html import read_html
         return read_html
@@ -37,6 +38,11 @@ def _reader(fmt: str) -> Callable[[bytes], Extracted]:
     return read_docx
 
 
-def extract(data: bytes, media_type: str | None = None, filename: str | None = None) -> Extracted:
-    """The text of a PDF, HTML or DOCX document and where each unit came from."""
-    return _reader(format_of(media_type, filename))(data)
+def extract(data: bytes, media_type: str | None = None, filename: str | None = None,
+            max_chars: int | None = None) -> Extracted:
+    """The text of a PDF, HTML or DOCX document and where each unit came from.
+
+    ``max_chars``: a PDF with clearly more text than this stops being read (``TooLong``);
+    HTML and DOCX are fast to read whole, so their callers check the length afterwards.
+    """
+    return _reader(format_of(media_type, filename), max_chars)(data)

@@ -21,3 +21,7 @@ class NoTextLayer(ExtractionError):
 
 class EmptyDocument(ExtractionError):
     """A readable document with no text in it (an empty page, an article-less web page)."""
+
+
+class TooLong(ExtractionError):
+    """More text than the caller accepts; found while extracting, so a huge PDF is not read to its end."""

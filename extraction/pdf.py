@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from argmine.extraction.document import Extracted, Kind, TextBuilder
-from argmine.extraction.errors import DamagedDocument, NoTextLayer
+from argmine.extraction.errors import DamagedDocument, NoTextLayer, TooLong
 
 # Fractions of the page height that count as the top and bottom margin, where running
 # headers, footers and page numbers live.
@@ -61,8 +61,8 @@ class Line:
         return self.x1 - self.x0
 
 
-def read_pdf(data: bytes) -> Extracted:
-    """The text of a PDF in reading order; ``NoTextLayer`` for a scan."""
+def read_pdf(data: bytes, max_chars: int | None = None) -> Extracted:
+    """The text of a PDF in reading order; ``NoTextLayer`` for a scan, ``TooLong`` past ``max_chars``."""
     import pypdfium2 as pdfium
 
     try:
@@ -83,6 +83,11 @@ def read_pdf(data: bytes) -> Extracted:
             finally:
                 page.close()
             per_page.append((float(width), float(height), _lines(words, number + 1)))
+            read = sum(len(line.text) + 1 for _, _, lines in per_page for line in lines)
+            # Running headers and footnotes are still in: a little slack before refusing.
+            if max_chars is not None and read > 1.1 * max_chars + 1000:
+                raise TooLong(f"the PDF holds more than {max_chars:,} characters of text by page {number + 1} "
+                              f"of {pages}; split it into parts")
     finally:
         pdf.close()
     chars = sum(len(line.text.replace(" ", "")) for _, _, lines in per_page for line in lines)

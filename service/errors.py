@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from argmine.service.auth import Unauthorized
 from argmine.service.batcher import BatcherStopped, BatchFailed, QueueFull
 from argmine.service.disconnect import ClientGone
-from argmine.extraction.errors import DamagedDocument, EmptyDocument, NoTextLayer, UnsupportedFormat
+from argmine.extraction.errors import DamagedDocument, EmptyDocument, NoTextLayer, TooLong, UnsupportedFormat
 from argmine.service.formats import ImportFormatError
 from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
 from argmine.service.predictor import ModelLoadError, ModelNotLoaded
@@ -71,6 +71,7 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     CorpusError: (409, "invalid_corpus"),  # the server's corpus, not the request, needs fixing
     BodyTooLarge: (413, "body_too_large"),
     LimitExceeded: (413, "limit_exceeded"),
+    TooLong: (413, "limit_exceeded"),
     UnsupportedMediaType: (415, "unsupported_media_type"),
     RequestValidationError: (422, "validation_error"),
     ValidationError: (422, "validation_error"),

@@ -9,6 +9,7 @@ index into and, for PDFs, the page of every sentence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import anyio
 from fastapi import Request
@@ -34,11 +35,11 @@ def is_upload(media: str) -> bool:
     return media in MEDIA_TYPES or media == MULTIPART
 
 
-async def read_uploads(request: Request, media: str) -> list[Upload]:
-    """The documents of a file body or a multipart form, extracted."""
+async def read_uploads(request: Request, media: str, max_chars: int) -> list[Upload]:
+    """The documents of a file body or a multipart form, extracted (a PDF stops past ``max_chars``)."""
     if media != MULTIPART:
         body = await request.body()
-        extracted = await anyio.to_thread.run_sync(extract, body, media)
+        extracted = await anyio.to_thread.run_sync(partial(extract, body, media, max_chars=max_chars))
         return [Upload(None, extracted.text, extracted)]
     form = await request.form()
     files = [(key, value) for key, value in form.multi_items() if isinstance(value, UploadFile)]
@@ -49,11 +50,11 @@ async def read_uploads(request: Request, media: str) -> list[Upload]:
     for key, upload in files:
         data = await upload.read()
         name = upload.filename or key
-        uploads.append(await anyio.to_thread.run_sync(_one, data, upload.content_type, name))
+        uploads.append(await anyio.to_thread.run_sync(_one, data, upload.content_type, name, max_chars))
     return uploads
 
 
-def _one(data: bytes, content_type: str | None, name: str) -> Upload:
+def _one(data: bytes, content_type: str | None, name: str, max_chars: int) -> Upload:
     media = (content_type or "").split(";")[0].strip().lower()
     if media == "text/plain" or (media in ("", "application/octet-stream") and name.lower().endswith(".txt")):
         try:
@@ -61,7 +62,7 @@ def _one(data: bytes, content_type: str | None, name: str) -> Upload:
         except UnicodeDecodeError as exc:
             raise InvalidEncoding(f"{name} is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
     try:
-        extracted = extract(data, media or None, name)
+        extracted = extract(data, media or None, name, max_chars=max_chars)
     except ExtractionError as exc:
         raise type(exc)(f"{name}: {exc}") from None
     return Upload(name, extracted.text, extracted)

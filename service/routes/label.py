@@ -118,7 +118,7 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
     and PDF sentences carry their ``page``. A PDF without a text layer is a 422."""
     media, charset = _content_type(request)
     if is_upload(media):
-        uploads = await read_uploads(request, media)
+        uploads = await read_uploads(request, media, services.settings.max_chars)
         documents = [_document(u) for u in uploads]
     else:
         documents = parse_documents(await request.body(), media, charset)

@@ -86,3 +86,13 @@ def test_the_cli_labels_a_pdf_and_fails_on_a_scan_with_on_error_fail(tmp_path, m
     result = runner.invoke(app, ["label", str(tmp_path / "scan.pdf"), "-o", str(tmp_path / "scan.jsonl"),
                                  "--model", str(tmp_path / "model"), "--no-progress", "--on-error", "fail"])
     assert result.exit_code != 0 and "no text layer" in result.output
+
+
+def test_a_pdf_over_max_chars_is_a_too_long_bad_record(tmp_path):
+    from argmine.batch.readers import ReadOptions
+
+    (tmp_path / "paged.pdf").write_bytes(PAGED)
+    out = tmp_path / "out.jsonl"
+    job = LabelJob((str(tmp_path / "paged.pdf"),), out, ReadOptions(max_chars=500), progress=False)
+    stats = label_local(job, FakeLabeler())
+    assert stats.skipped == {"too long": 1} and stats.documents == 0

@@ -83,3 +83,10 @@ def test_json_answers_are_unchanged_by_the_new_fields(client):
     response = client.post("/v1/label", json={"documents": [{"id": "d", "text": "It works. It is fast."}]})
     (document,) = response.json()["documents"]
     assert set(document) == {"id", "sentences"} and all("page" not in s for s in document["sentences"])
+
+
+def test_a_pdf_over_max_chars_stops_being_read_and_answers_413(tmp_path):
+    with running(tmp_path, labeler=FakeLabeler(), max_chars=1000) as client:
+        response = client.post("/v1/label", content=PDF, headers={"Content-Type": "application/pdf"})
+    assert response.status_code == 413
+    assert response.json()["error"] == "limit_exceeded" and "by page 2 of 3" in response.json()["detail"]  # page 3 never read
