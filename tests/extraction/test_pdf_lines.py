@@ -1,6 +1,6 @@
 """The PDF layout's line joining, on hand-made lines."""
 
-from argmine.extraction.pdf import Line, _join
+from argmine.extraction.pdf_layout import Line, _join
 
 
 def line(text: str) -> Line:
