@@ -201,7 +201,8 @@ from typing import Literal  # noqa: E402  (kept in this section: others edit the
 
 @app.command("label")
 def label_command(
-    inputs: list[str] = typer.Argument(..., help="Text files, folders of them, .jsonl/.csv/.parquet files, or - (stdin)."),
+    inputs: list[str] = typer.Argument(..., help="Text, .pdf, .html/.htm and .docx files, folders of them, "
+                                 ".jsonl/.csv/.parquet files, or - (stdin)."),
     output: Path = typer.Option(..., "-o", "--output", help="Output by extension: .jsonl, .csv, or .parquet "
                                 "(a directory of part files)."),
     model: Optional[str] = typer.Option(None, "--model", help="default or accurate (the shipped models), a model "
@@ -220,7 +221,7 @@ def label_command(
     max_chars: int = typer.Option(1_000_000, min=1, help="Longer documents are bad records."),
     id_column: str = typer.Option("id", help="Id field of JSONL, CSV and Parquet records."),
     text_column: str = typer.Option("text", help="Text field of JSONL, CSV and Parquet records."),
-    input_format: Literal["auto", "txt", "jsonl", "csv", "parquet"] = typer.Option(
+    input_format: Literal["auto", "txt", "jsonl", "csv", "parquet", "pdf", "html", "docx"] = typer.Option(
         "auto", help="auto: by extension (stdin: jsonl)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
     ray_address: Optional[str] = typer.Option(None, help="Ray cluster address; default: a local instance."),

@@ -15,6 +15,7 @@ from argmine.batch.progress import RunStats
 from argmine.batch.readers import check_inputs, context_group, read_inputs
 from argmine.batch.records import BadRecord
 from argmine.batch.resume import prepare_output
+from argmine.batch.texts import annotate
 from argmine.models.documents import label_documents
 
 
@@ -34,7 +35,7 @@ def label_local(job: LabelJob, predictor: Predictor, stdin: BinaryIO | None = No
                 if not sentences:  # a document without records would never count as done
                     run.admission.reject(BadRecord(document.where, "no sentences"))
                     continue
-                records.extend(with_meta(sentences, document.meta))
+                records.extend(with_meta(annotate(sentences, document, job.output), document.meta))
                 written += 1
             state.writer.write_chunk(records)
             run.stats.documents += written

@@ -29,14 +29,16 @@ from argmine.batch.errors import BatchError
 from argmine.batch.job import LabelJob, Predictor, running, with_meta
 from argmine.batch.progress import RunStats
 from argmine.batch.readers import STDIN, ReadOptions, Source, check_inputs, read_source, sources
-from argmine.batch.records import BadRecord
+from argmine.batch.records import BadRecord, Document
 from argmine.batch.resume import prepare_output
 from argmine.batch.schema import dump_meta
+from argmine.batch.texts import annotate
 from argmine.models.documents import Unit, model_inputs, sentence_record, split
 from argmine.models.segment import Sentence
 
 # Every row has every column, whatever its status, so blocks share one schema.
-_EMPTY_ROW = {"doc_id": "", "where": "", "status": "", "reason": "", "detail": "", "text": "", "spans": "", "meta": ""}
+_EMPTY_ROW = {"doc_id": "", "where": "", "status": "", "reason": "", "detail": "", "text": "", "spans": "", "meta": "",
+              "source": "", "source_text": ""}
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,11 @@ def read_and_segment(row: Mapping[str, Any], options: ReadOptions, unit: Unit, d
             yield {**_EMPTY_ROW, "doc_id": item.doc_id, "where": item.where, "status": "done"}
         else:
             spans = [[s.start, s.end] for s in split(item.text, unit)]
+            # PDF, HTML, DOCX: the format and pages travel along, so the driver can add pages and write the text.
+            source = (json.dumps({"format": item.extracted.format, "page_starts": item.extracted.page_starts})
+                      if item.extracted is not None else "")
             yield {**_EMPTY_ROW, "doc_id": item.doc_id, "where": item.where, "status": "ok", "text": item.text,
-                   "spans": json.dumps(spans), "meta": dump_meta(item.meta) if item.meta else ""}
+                   "spans": json.dumps(spans), "meta": dump_meta(item.meta) if item.meta else "", "source": source}
 
 
 def _doc_id_field(meta: Any) -> str | None:
@@ -94,7 +99,23 @@ class PredictorActor:
             cursor += len(sentences)
         out = {k: v for k, v in batch.items() if k not in ("text", "spans")}  # texts travel inside records
         out["records"] = np.array(records, dtype=object)
+        # An extracted document's text goes on to the driver, which writes it beside the output.
+        out["source_text"] = np.array([str(batch["text"][i]) if batch["source"][i] else ""
+                                       for i in range(len(batch["status"]))], dtype=object)
         return out
+
+
+def source_records(records: list[dict[str, Any]], row: Mapping[str, Any], output) -> list[dict[str, Any]]:
+    """Pages and ``text_file`` for the records of an extracted document (see ``batch.texts``)."""
+    if not row["source"]:
+        return records
+    from argmine.extraction import Extracted
+
+    source = json.loads(row["source"])
+    extracted = Extracted(str(row["source_text"]), (), source["format"], None,
+                          tuple(tuple(p) for p in source["page_starts"]))
+    document = Document(str(row["doc_id"]), extracted.text, {}, str(row["where"]), extracted)
+    return annotate(records, document, output)
 
 
 def label_ray(job: LabelJob, factory: Callable[[], Predictor], model_version: str,
@@ -172,7 +193,8 @@ def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: st
                         raise BatchError(f"an actor labelled with model {records[0]['model_version']!r}, "
                                          f"not {model_version!r}: do all nodes see the same --model?")
                     meta = json.loads(batch["meta"][i]) if batch["meta"][i] else {}
-                    pending.extend(with_meta(records, meta))
+                    row = {k: batch[k][i] for k in ("doc_id", "where", "source", "source_text")}
+                    pending.extend(with_meta(source_records(records, row, job.output), meta))
                     pending_docs += 1
                     if pending_docs >= job.chunk_size:
                         flush()

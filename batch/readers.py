@@ -1,4 +1,4 @@
-"""Streaming readers: files, folders, JSONL, CSV, Parquet and stdin -> documents.
+"""Streaming readers: files, folders, JSONL, CSV, Parquet, PDF, HTML, DOCX and stdin -> documents.
 
 Every reader is a generator holding at most one record (or one Parquet row
 group batch) in memory, so a corpus of any size streams through. A record that
@@ -21,11 +21,17 @@ from typing import Any, BinaryIO, Literal, get_args
 from argmine.batch.errors import InputError
 from argmine.batch.records import BadRecord, Document
 
-InputFormat = Literal["auto", "txt", "jsonl", "csv", "parquet"]
+InputFormat = Literal["auto", "txt", "jsonl", "csv", "parquet", "pdf", "html", "docx"]
 Item = Document | BadRecord
 STDIN = "-"
 _EXTENSIONS: dict[str, InputFormat] = {".txt": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                                       ".csv": "csv", ".parquet": "parquet"}
+                                       ".csv": "csv", ".parquet": "parquet", ".pdf": "pdf", ".html": "html",
+                                       ".htm": "html", ".docx": "docx"}
+# Formats whose text is extracted (argmine.extraction), one document per file.
+EXTRACTED: tuple[str, ...] = ("pdf", "html", "docx")
+# What a folder is searched for: text files and documents to extract.
+_FOLDER_FORMATS: dict[str, InputFormat] = {".txt": "txt", ".pdf": "pdf", ".html": "html", ".htm": "html",
+                                           ".docx": "docx"}
 _BOM = b"\xef\xbb\xbf"
 # UTF-8 needs at most 4 bytes per character: a file over 4 * max_chars bytes is
 # over the cap without being read.
@@ -65,7 +71,8 @@ def check_inputs(inputs: Iterable[str], options: ReadOptions = ReadOptions()) ->
 
 
 def sources(inputs: Iterable[str], options: ReadOptions = ReadOptions()) -> Iterator[Source]:
-    """Expand inputs: folders into their ``.txt`` files (sorted, relative path as id)."""
+    """Expand inputs: folders into their ``.txt``, ``.pdf``, ``.html``/``.htm`` and ``.docx`` files
+    (sorted, relative path as id)."""
     for name in inputs:
         if name == STDIN:
             fmt = "jsonl" if options.input_format == "auto" else options.input_format
@@ -86,9 +93,10 @@ def _folder_sources(root: Path) -> Iterator[Source]:
     for folder, dirs, files in os.walk(root):
         dirs.sort()  # os.walk visits in directory order; sorting makes runs repeatable
         for file in sorted(files):
-            if file.lower().endswith(".txt"):
+            fmt = _FOLDER_FORMATS.get(Path(file).suffix.lower())
+            if fmt is not None:
                 path = Path(folder) / file
-                yield Source(str(path), "txt", path.relative_to(root).as_posix())
+                yield Source(str(path), fmt, path.relative_to(root).as_posix())
 
 
 def _format_of(path: Path, requested: InputFormat) -> InputFormat:
@@ -114,6 +122,8 @@ def read_source(source: Source, options: ReadOptions = ReadOptions(), stdin: Bin
         name = "<stdin>"
         if source.format == "txt":
             yield _text_document(stream.read(), source.doc_id or STDIN, name, options)
+        elif source.format in EXTRACTED:
+            yield _extracted_document(stream.read(), source.format, source.doc_id or STDIN, name, options)
         elif source.format == "jsonl":
             yield from _read_jsonl(stream, name, options)
         else:
@@ -121,6 +131,13 @@ def read_source(source: Source, options: ReadOptions = ReadOptions(), stdin: Bin
         return
     if source.format == "txt":
         yield _read_txt(Path(source.path), source.doc_id or source.path, options)
+    elif source.format in EXTRACTED:
+        try:
+            data = Path(source.path).read_bytes()
+        except OSError as exc:
+            yield BadRecord(source.path, "unreadable", exc.strerror or str(exc))
+            return
+        yield _extracted_document(data, source.format, source.doc_id or source.path, source.path, options)
     elif source.format == "jsonl":
         with open(source.path, "rb") as stream:
             yield from _read_jsonl(stream, source.path, options)
@@ -148,6 +165,25 @@ def _text_document(data: bytes, doc_id: str, where: str, options: ReadOptions) -
     except UnicodeDecodeError as exc:
         return BadRecord(where, "not UTF-8", f"byte 0x{data[exc.start]:02x} at offset {exc.start}")
     return make_document(doc_id, text, {}, where, options)
+
+
+def _extracted_document(data: bytes, fmt: str, doc_id: str, where: str, options: ReadOptions) -> Item:
+    """A PDF, HTML or DOCX file as a document of its extracted text; why not, as a bad record."""
+    from argmine.extraction import extract
+    from argmine.extraction.errors import DamagedDocument, ExtractionError, NoTextLayer, TooLong
+
+    try:
+        extracted = extract(data, filename=f"file.{fmt}", max_chars=options.max_chars)
+    except TooLong as exc:
+        return BadRecord(where, "too long", f"{exc}; or raise --max-chars")
+    except NoTextLayer as exc:
+        return BadRecord(where, "no text layer", str(exc))
+    except DamagedDocument as exc:
+        return BadRecord(where, "unreadable document", str(exc))
+    except ExtractionError as exc:
+        return BadRecord(where, "cannot extract", str(exc))
+    item = make_document(doc_id, extracted.text, {}, where, options)
+    return Document(item.doc_id, item.text, item.meta, item.where, extracted) if isinstance(item, Document) else item
 
 
 def _read_jsonl(stream: BinaryIO, name: str, options: ReadOptions) -> Iterator[Item]:
@@ -287,7 +323,7 @@ def estimate_total(inputs: Iterable[str], options: ReadOptions = ReadOptions()) 
     for source in sources(inputs, options):
         if source.path == STDIN:
             return None
-        if source.format == "txt":
+        if source.format == "txt" or source.format in EXTRACTED:
             total += 1
         elif source.format == "parquet":
             import pyarrow.parquet as pq

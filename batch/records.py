@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from argmine.extraction import Extracted
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,8 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict)
     # Where the document came from ("corpus.jsonl:line 12"), for messages.
     where: str = ""
+    # For a PDF, HTML or DOCX file: what extraction found (``text`` is its text; PDF pages).
+    extracted: "Extracted | None" = None
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,13 @@ from argmine.models.scheme import HEADS
 
 BASE_COLUMNS: tuple[str, ...] = ("doc_id", "sent_id", "start", "end", "text", "role", "stance", "risk",
                                  "uncertainty", "model_version")
+# Only PDF, HTML and DOCX inputs have these: empty (null) for text inputs.
+SOURCE_COLUMNS: tuple[str, ...] = ("page", "text_file")
 PROBABILITY_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
     (f"probabilities.{head}.{label}", head, label) for head, labels in HEADS.items() for label in labels)
 ENTROPY_COLUMNS: tuple[tuple[str, str], ...] = tuple((f"entropy.{head}", head) for head in HEADS)
 COLUMNS: tuple[str, ...] = (BASE_COLUMNS + tuple(c for c, _, _ in PROBABILITY_COLUMNS)
-                            + tuple(c for c, _ in ENTROPY_COLUMNS) + ("meta",))
+                            + tuple(c for c, _ in ENTROPY_COLUMNS) + ("meta",) + SOURCE_COLUMNS)
 _FLOATS = ("uncertainty", *(c for c, _, _ in PROBABILITY_COLUMNS), *(c for c, _ in ENTROPY_COLUMNS))
 
 
@@ -39,6 +41,8 @@ def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
         row[column] = record["entropy"][head]
     meta = record.get("meta")
     row["meta"] = dump_meta(meta) if meta else None
+    for column in SOURCE_COLUMNS:
+        row[column] = record.get(column)
     return row
 
 
@@ -56,6 +60,10 @@ def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
         "entropy": {head: float(row[column]) for column, head in ENTROPY_COLUMNS},
         "model_version": row["model_version"],
     }
+    if row.get("page") not in (None, ""):
+        record["page"] = int(row["page"])
+    if row.get("text_file"):
+        record["text_file"] = row["text_file"]
     if row.get("meta"):
         record["meta"] = json.loads(row["meta"])
     return record
@@ -71,5 +79,5 @@ def arrow_schema():
     """The Parquet schema; every part file has exactly this one, so they read as one table."""
     import pyarrow as pa
 
-    types = {"sent_id": pa.int32(), "start": pa.int64(), "end": pa.int64(), "risk": pa.bool_()}
+    types = {"sent_id": pa.int32(), "start": pa.int64(), "end": pa.int64(), "risk": pa.bool_(), "page": pa.int32()}
     return pa.schema([(c, types.get(c, pa.float64() if c in _FLOATS else pa.string())) for c in COLUMNS])

@@ -21,12 +21,30 @@ _NEVER_FINAL = {
     "al", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
     "dec", "tel", "ref", "para", "ch", "eq",
 }
+# Of those, the ones that abbreviate only before a number ("No. 7", "Art. 5"): "The answer was no." ends.
+_BEFORE_NUMBERS = {"no", "nos", "vol", "pp", "p", "art", "sec", "para", "ch", "eq", "ref"}
 _BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2013\u2014\u00b7\u25aa\u25cf]|\(?\d{1,3}[.)]|\(?[a-z][.)])[ \t]+\S")
 _TERMINAL = ".!?"
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
 _OPENERS = "\"'\u201c\u2018([\u00ab"
-# A candidate boundary: terminal punctuation, optional closers, whitespace.
-_CANDIDATE = re.compile(r"[.!?\u2026]+[" + re.escape(_CLOSERS) + r"]*(?=\s)")
+# A footnote marker set right after the full stop: "reaction.[4]", "2022.[8][9]", "Internet.7", "state.\u00b9".
+_MARKER = r"(?:(?:\[\d{1,3}(?:[,\u2013-]\s?\d{1,3})*\])+|\d{1,3}|[\u00b9\u00b2\u00b3\u2070-\u2079]{1,3})"
+# A candidate boundary: terminal punctuation, optional closers, an optional marker, whitespace.
+_CANDIDATE = re.compile(r"[.!?\u2026]+[" + re.escape(_CLOSERS) + r"]*(?P<marker>" + _MARKER + r")?(?=\s)")
+# "Figure 1." or "Table 2.3." opening a caption: the label's full stop is not a sentence end.
+_LABEL = re.compile(r"(?:^|(?<=\s))(?:figure|fig\.|table|chart|box|map|graph|exhibit|panel|appendix|annex|"
+                    r"scheme|plate|illustration|diagram|photo)\s+(?:[A-Z]?\d+(?:\.\d+)*[a-z]?|[IVX]{1,5})$", re.I)
+# Words that open a sentence after a heading whose line break was lost ("Results The survey ...").
+_STARTERS = {
+    "The", "This", "These", "That", "Those", "There", "It", "Its", "In", "On", "At", "As", "By", "For", "From",
+    "With", "Within", "We", "Our", "They", "Their", "He", "She", "His", "Her", "Many", "Most", "Some", "Several",
+    "Each", "Every", "Such", "Since", "When", "While", "Although", "Though", "Because", "If", "After", "Before",
+    "During", "Today", "Nowadays", "However", "Moreover", "Furthermore", "Therefore", "Thus", "Here", "Among",
+    "Despite", "Unlike", "Until", "Following", "Recent", "According", "Governments", "Citizens",
+}
+_FUNCTION_WORDS = {"of", "and", "the", "in", "for", "on", "to", "a", "an", "with", "by", "from", "at", "vs", "or",
+                   "&", "-", "\u2013", "\u2014"}
+_NUMBERING = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-H]\.)")
 # Sentences glued by the extraction: "society.The", two+ lower-case letters first.
 _GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 _WORD_BEFORE = re.compile(r"(\S+)$")
@@ -57,10 +75,11 @@ def segment(text: str) -> list[Sentence]:
     """Split ``text`` into sentences covering every non-blank character once."""
     sentences: list[Sentence] = []
     for start, end in _units(text):
-        for s, e in _split_unit(text, start, end):
-            s, e = _strip(text, s, e)
-            if s < e:
-                sentences.append(Sentence(s, e, text[s:e]))
+        for piece in _split_unit(text, start, end):
+            for s, e in _split_heading(text, *_strip(text, *piece)):
+                s, e = _strip(text, s, e)
+                if s < e:
+                    sentences.append(Sentence(s, e, text[s:e]))
     return sentences
 
 
@@ -111,7 +130,8 @@ def _is_heading(line: str, nxt: str, previous: str) -> bool:
     if not (following[0].isupper() or following[0].isdigit() or following[0] in _OPENERS):
         return False
     # A wrapped line of running text is about as long as the next one; a heading is short.
-    return len(stripped) < 0.6 * len(following) or stripped.isupper() or stripped.istitle()
+    return (len(stripped) < 0.6 * len(following) or stripped.isupper() or stripped.istitle()
+            or _heading_words(stripped.split()))
 
 
 def _split_unit(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -138,11 +158,23 @@ def _is_boundary(chunk: str, punct_at: int, cut: int) -> bool:
     first = rest[0]
     if not (first.isupper() or first.isdigit() or first in _OPENERS):
         return False
+    marker = _CANDIDATE.match(chunk, punct_at)
+    if marker and marker.group("marker") and marker.group("marker")[0].isdigit():
+        # A bare number after a full stop is a footnote marker only after a word: "Internet.7",
+        # never a decimal ("3.5 Million") or a section number ("4.2 The").
+        before = chunk[:punct_at].rstrip(_CLOSERS)
+        if not before[-1:].isalpha():
+            return False
     if chunk[punct_at] != ".":
         return True
+    label = _LABEL.search(chunk[:punct_at])
+    if label:
+        before = chunk[:label.start()].rstrip(" \t")
+        if not before or before.endswith("\n") or before.rstrip(_CLOSERS).endswith(tuple(_TERMINAL)):
+            return False  # a caption's label: "Figure 1. Share of citizens online"
     word = _WORD_BEFORE.search(chunk[:punct_at])
     token = word.group(1).lstrip(_OPENERS).lower() if word else ""
-    if token in _NEVER_FINAL:
+    if token in _NEVER_FINAL and not (token in _BEFORE_NUMBERS and not rest[0].isdigit()):
         return False
     # A list or section number opening a line: "1. INTRODUCTION", "2. Results".
     line_start = chunk.rfind("\n", 0, punct_at) + 1
@@ -154,11 +186,56 @@ def _is_boundary(chunk: str, punct_at: int, cut: int) -> bool:
     return True
 
 
+_DOMAIN_AFTER = re.compile(r"[\w-]+\.[a-z]{2,}")
+
+
 def _glued_boundary(chunk: str, at: int) -> bool:
     word = _WORD_BEFORE.search(chunk[: at - 1])
     token = word.group(1).lower() if word else ""
-    # "www.Gov.kz" or "e.g.The": dotted tokens are names or abbreviations, not sentences.
+    # "www.Gov.kz" or "e.g.The": dotted tokens are names or abbreviations, not sentences;
+    # "www.Fateha.com": what follows the full stop is the rest of a web address.
+    if token.endswith("www") or "@" in token or _DOMAIN_AFTER.match(chunk, at):
+        return False
     return "." not in token and "/" not in token and token not in _NEVER_FINAL
+
+
+def _split_heading(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A heading whose line break was lost, cut from the sentence it ran into.
+
+    "Results and Discussion The survey shows ..." or "INTRODUCTION Nowadays the ...":
+    a run of capitalised (or upper-case) words and numbering, then a word that
+    typically opens a sentence. Title-case runs also need a lower-case word after
+    the opener, so names ("Plan A was", "NATO Secretary General") stay whole.
+    """
+    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", text[start:end][:160])]
+    for k in range(1, min(len(tokens) - 1, 11)):
+        word, after = tokens[k][1], tokens[k + 1][1]
+        if word not in _STARTERS:
+            continue
+        prefix = [t for _, t in tokens[:k]]
+        if not _heading_words(prefix):
+            break
+        upper = all(_NUMBERING.fullmatch(t) or (t.isupper() and t.isalpha()) for t in prefix)
+        upper = upper and any(t.isalpha() and len(t) >= 3 for t in prefix)
+        if upper or after[:1].islower():
+            cut = start + tokens[k][0]
+            return [(start, cut), (cut, end)]
+    return [(start, end)]
+
+
+def _heading_words(prefix: list[str]) -> bool:
+    """Numbering, then capitalised words with small words between them, ending in a capitalised one."""
+    words = prefix[1:] if _NUMBERING.fullmatch(prefix[0]) and len(prefix) > 1 else prefix
+    if not any(w[:1].isalpha() for w in words):
+        return False  # "1 The figures ...": a footnote's number, not a heading
+    if words[0] in _FUNCTION_WORDS or words[-1] in _FUNCTION_WORDS or words[0] in _STARTERS:
+        return False
+    for word in words:
+        if word in _FUNCTION_WORDS:
+            continue
+        if not (word[:1].isupper() or word[:1].isdigit()) or word[-1] in ".,;:!?\"'\u201d)" or "." in word:
+            return False
+    return True
 
 
 def _strip(text: str, s: int, e: int) -> tuple[int, int]:

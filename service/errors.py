@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from argmine.service.auth import Unauthorized
 from argmine.service.batcher import BatcherStopped, BatchFailed, QueueFull
 from argmine.service.disconnect import ClientGone
+from argmine.extraction.errors import DamagedDocument, EmptyDocument, NoTextLayer, TooLong, UnsupportedFormat
 from argmine.service.formats import ImportFormatError
 from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
 from argmine.service.predictor import ModelLoadError, ModelNotLoaded
@@ -70,10 +71,15 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     CorpusError: (409, "invalid_corpus"),  # the server's corpus, not the request, needs fixing
     BodyTooLarge: (413, "body_too_large"),
     LimitExceeded: (413, "limit_exceeded"),
+    TooLong: (413, "limit_exceeded"),
     UnsupportedMediaType: (415, "unsupported_media_type"),
     RequestValidationError: (422, "validation_error"),
     ValidationError: (422, "validation_error"),
     ImportFormatError: (422, "invalid_import"),
+    NoTextLayer: (422, "no_text_layer"),
+    DamagedDocument: (422, "unreadable_document"),
+    EmptyDocument: (422, "empty_document"),
+    UnsupportedFormat: (415, "unsupported_media_type"),
     ModelLoadError: (422, "model_unusable"),
     QueueFull: (429, "overloaded"),
     ClientGone: (499, "client_gone"),  # nginx's code: nobody reads it, the metrics do

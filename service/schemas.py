@@ -50,11 +50,15 @@ class SentenceOut(BaseModel):
     entropy: dict[str, float]
     uncertainty: float = Field(description="Largest normalised entropy over the three heads, 0 (sure) to 1.")
     model_version: str
+    page: int | None = Field(None, description="PDF input only: the 1-based page the sentence starts on.")
 
 
 class DocumentOut(BaseModel):
     id: str
     sentences: list[SentenceOut]
+    text: str | None = Field(None, description="PDF, HTML or DOCX input only: the extracted text that "
+                                               "start/end index into.")
+    format: str | None = Field(None, description="PDF, HTML or DOCX input only: pdf, html or docx.")
 
 
 class LabelResponse(BaseModel):

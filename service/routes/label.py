@@ -17,6 +17,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from argmine.extraction import MEDIA_TYPES
+from argmine.extraction.errors import EmptyDocument
 from argmine.models.documents import model_inputs, sentence_record, split
 from argmine.service.batcher import QueueFull
 from argmine.service.deps import Services, get_services
@@ -24,6 +26,7 @@ from argmine.service.disconnect import until_disconnected
 from argmine.service.errors import InvalidEncoding, LimitExceeded, MalformedJSON, UnsupportedMediaType
 from argmine.service.schemas import DocumentIn, ErrorOut, LabelRequest, LabelResponse
 from argmine.service.settings import Settings
+from argmine.service.uploads import Upload, is_upload, read_uploads
 
 router = APIRouter(tags=["labelling"])
 
@@ -50,6 +53,9 @@ _BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": _inline(LabelRequest.model_json_schema()),
                          "example": {"documents": [{"id": "doc-1", "text": _EXAMPLE}]}},
     "text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE},
+    **{media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
 }}}
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 429, 503)}
 
@@ -86,7 +92,8 @@ def parse_documents(body: bytes, media: str, charset: str) -> list[DocumentIn]:
     except ValidationError as exc:
         where = () if media == "text/plain" else ("body",)
         raise RequestValidationError([{**e, "loc": (*where, *e["loc"])} for e in exc.errors()]) from None
-    raise UnsupportedMediaType(f"Content-Type {media!r} is not read here; send application/json or text/plain")
+    raise UnsupportedMediaType(f"Content-Type {media!r} is not read here; send application/json, text/plain, "
+                               f"application/pdf, text/html, the DOCX type or multipart/form-data")
 
 
 def check_limits(documents: list[DocumentIn], settings: Settings) -> None:
@@ -100,14 +107,22 @@ def check_limits(documents: list[DocumentIn], settings: Settings) -> None:
 
 
 @router.post("/v1/label", response_model=LabelResponse, openapi_extra=_BODY, responses=_ERRORS,
-             summary="Label the sentences of one or more documents")
+             response_model_exclude_none=True, summary="Label the sentences of one or more documents")
 async def label(request: Request, services: Services = Depends(get_services)) -> dict[str, Any]:
     """Each sentence comes back with ``start``/``end`` offsets into the text as sent
     (``text[start:end]`` is the sentence), its three labels, every label's
     probability, an uncertainty score and the version of the model that labelled it.
-    A ``text/plain`` body is one document."""
+    A ``text/plain`` body is one document. A PDF, HTML or DOCX body (by Content-Type),
+    or a ``multipart/form-data`` upload of such files, is extracted first: each
+    document then comes back with ``text``, the extracted text the offsets index into,
+    and PDF sentences carry their ``page``. A PDF without a text layer is a 422."""
     media, charset = _content_type(request)
-    documents = parse_documents(await request.body(), media, charset)
+    if is_upload(media):
+        uploads = await read_uploads(request, media, services.settings.max_chars)
+        documents = [_document(u) for u in uploads]
+    else:
+        documents = parse_documents(await request.body(), media, charset)
+        uploads = [Upload(doc.id, doc.text) for doc in documents]
     check_limits(documents, services.settings)
     ids = [doc.id if doc.id is not None else str(i) for i, doc in enumerate(documents)]
     # Segmenting megabytes of text takes a while: off the event loop.
@@ -119,12 +134,30 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
         services.metrics.rejected.inc()
         raise
     out, cursor = [], 0
-    for doc_id, sentences in zip(ids, pieces):
+    for doc_id, sentences, upload in zip(ids, pieces, uploads):
         records = [sentence_record(doc_id, i, s, predictions[cursor + i].labels, predictions[cursor + i].model_version)
                    for i, s in enumerate(sentences)]
         cursor += len(sentences)
-        out.append({"id": doc_id, "sentences": records})
+        out.append({"id": doc_id, "sentences": records, **_extraction_fields(upload, records)})
         services.suggestions.add(records)
     services.metrics.documents.inc(len(documents))
     services.metrics.sentences.inc(len(flat))
     return {"documents": out}
+
+
+def _document(upload: Upload) -> DocumentIn:
+    if not upload.text.strip():
+        raise EmptyDocument(f"{upload.id or 'the document'} holds no text once extracted; "
+                            f"send a document with text in it")
+    return DocumentIn(id=upload.id, text=upload.text)
+
+
+def _extraction_fields(upload: Upload, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The extracted text and format, and each sentence's page, for a document that was a file."""
+    extracted = upload.extracted
+    if extracted is None:
+        return {}
+    if extracted.page_starts:
+        for record in records:
+            record["page"] = extracted.page_at(record["start"])
+    return {"text": extracted.text, "format": extracted.format}

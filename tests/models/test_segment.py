@@ -77,3 +77,41 @@ def test_numbered_headings_and_list_numbers_stay_whole():
     assert sentences(text) == ["1. INTRODUCTION", "E-government grew fast.", "It was 2.", "Not everyone agreed.",
                                "II. Results of the survey",
                                "Most citizens who answered the survey use the portal at least once a month."]
+
+
+def test_footnote_marker_after_the_full_stop_ends_the_sentence_with_it():
+    text = ("Classical physics knows action/reaction.[4] There are exceptions. Most people use the Internet.7 "
+            "As more join, costs fall. It recovered in 2022.[8][9] Nobody knows why.")
+    assert sentences(text) == ["Classical physics knows action/reaction.[4]", "There are exceptions.",
+                               "Most people use the Internet.7", "As more join, costs fall.",
+                               "It recovered in 2022.[8][9]", "Nobody knows why."]
+
+
+def test_numbers_after_a_full_stop_that_are_not_markers_do_not_split():
+    assert sentences("Turnout rose to 3.5 Million voters. Section 4.2 The results follow.") == [
+        "Turnout rose to 3.5 Million voters.", "Section 4.2 The results follow."]
+
+
+def test_web_addresses_stay_whole():
+    assert sentences("Citizens apply at www.Fateha.com and at www.Egov.kz today. The site is new.") == [
+        "Citizens apply at www.Fateha.com and at www.Egov.kz today.", "The site is new."]
+
+
+def test_heading_run_into_the_next_sentence_is_cut_off():
+    assert sentences("Results and Discussion The survey shows that trust grew.") == [
+        "Results and Discussion", "The survey shows that trust grew."]
+    assert sentences("It ended. INTRODUCTION Nowadays Internet is well-known.") == [
+        "It ended.", "INTRODUCTION", "Nowadays Internet is well-known."]
+
+
+def test_names_before_a_capitalised_word_are_not_headings():
+    text = "Plan A was adopted. NATO Secretary General Smith spoke. The United Nations Report Card lists them."
+    assert sentences(text) == ["Plan A was adopted.", "NATO Secretary General Smith spoke.",
+                               "The United Nations Report Card lists them."]
+
+
+def test_figure_label_stays_with_its_caption_but_a_reference_to_it_ends_a_sentence():
+    assert sentences("Figure 1. Share of citizens who use e-services.\nMost of them are young.") == [
+        "Figure 1. Share of citizens who use e-services.", "Most of them are young."]
+    assert sentences("The share grew, as shown in Table 2. The rest fell.") == [
+        "The share grew, as shown in Table 2.", "The rest fell."]

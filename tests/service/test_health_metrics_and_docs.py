@@ -57,7 +57,9 @@ def test_openapi_docs_describe_every_route(tmp_path):
                  "/healthz", "/readyz", "/metrics"):
         assert path in spec["paths"], path
     body = spec["paths"]["/v1/label"]["post"]["requestBody"]["content"]
-    assert set(body) == {"application/json", "text/plain"}
+    assert set(body) == {"application/json", "text/plain", "application/pdf", "text/html", "application/xhtml+xml",
+                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                         "multipart/form-data"}
     assert "documents" in body["application/json"]["schema"]["properties"]
 
 
