@@ -59,7 +59,10 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
         token = resolve_token(settings)
         engine = make_engine(settings.db_url)
         store = AnnotationStore(engine)
-        registry = Registry(settings.models_dir, settings.model_dir, shipped=list(SHIPPED_MODELS.values()))
+        # Serving a shipped model, the other shipped one (default/accurate) is listed beside it.
+        shipped = list(SHIPPED_MODELS.values()) if settings.model_dir.resolve() in {
+            p.resolve() for p in SHIPPED_MODELS.values()} else []
+        registry = Registry(settings.models_dir, settings.model_dir, shipped=shipped)
         model = ActiveModel(registry, factory)
         batcher: Batcher = Batcher(model.predict_batch, max_queue=settings.queue_size,
                                    batch_tokens=settings.batch_tokens, max_batch=settings.batch_sentences,

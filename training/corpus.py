@@ -180,10 +180,11 @@ def to_dataset(records: list[dict[str, Any]]):
 
 
 def fingerprint(root: Path) -> str:
-    """A hash of every annotation and document file: which data a model saw."""
+    """A hash of every annotation, document, link and unlabelled file: which data a model saw."""
     digest = hashlib.sha256()
     root = Path(root)
-    for path in annotation_files(root) + sorted((root / "documents").glob("*.txt")):
+    extra = sorted((root / "links").glob("*.jsonl")) + sorted((root / "unlabelled").glob("*.txt"))
+    for path in annotation_files(root) + sorted((root / "documents").glob("*.txt")) + extra:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
