@@ -139,18 +139,33 @@ def eval_command(
     systems: str = typer.Option("majority,tfidf_lr,tfidf_lr_seed_only,frozen_lr,finetuned,finetuned_seed_only",
                                 help="Comma-separated systems to evaluate."),
     card: Optional[Path] = typer.Option(None, "--card", help="Also add the results to this model's card."),
+    model: Optional[str] = typer.Option(None, "--model", help="default or accurate: evaluate that shipped model's "
+                                        "recipe (and its teacher) and write the results into its card."),
+    modes: str = typer.Option("seed,documents", help="seed: folds grouped by paragraph, real sentences reported "
+                              "apart; documents: leave-documents-out over the authored documents."),
 ) -> None:
-    """Grouped cross-validation of baselines and the fine-tuned model; writes EVALUATION.md."""
+    """Grouped cross-validation of baselines and fine-tuned models; writes EVALUATION.md."""
     from argmine.training.config import load_config
     from argmine.training.evaluate import run_evaluation, write_to_card
 
+    if model is not None:
+        if model not in SHIPPED_MODELS:
+            fail(f"--model {model!r}: the shipped models are {', '.join(SHIPPED_MODELS)}")
+        systems, card = model, card or SHIPPED_MODELS[model]
+    chosen_modes = [m.strip() for m in modes.split(",") if m.strip()]
+    if not chosen_modes or set(chosen_modes) - {"seed", "documents"}:
+        fail(f"--modes takes seed and/or documents, not {modes!r}")
     cfg = load_config(config, overrides)
-    results = run_evaluation(annotations, cfg, folds, out, json_out,
-                             [s.strip() for s in systems.split(",") if s.strip()])
+    try:
+        results = run_evaluation(annotations, cfg, folds, out, json_out,
+                                 [s.strip() for s in systems.split(",") if s.strip()], chosen_modes)
+    except ValueError as exc:
+        fail(str(exc))
     typer.echo(f"wrote {out} and {json_out}")
     if card is not None:
-        write_to_card(results, card)
-        typer.echo(f"added the cross-validation results to {card}/metrics.json and its model card")
+        shipped = write_to_card(results, card, system=model)
+        typer.echo(f"added the cross-validation results to {card}/metrics.json and its model card"
+                   + (f"; temperatures {shipped}" if shipped else ""))
 
 
 @app.command("model-card")

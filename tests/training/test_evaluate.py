@@ -28,3 +28,34 @@ def test_unknown_system_is_refused(tmp_path: Path):
     corpus = write_corpus(tmp_path / "annotations")
     with pytest.raises(ValueError, match="unknown systems"):
         run_evaluation(corpus, TrainConfig(), 2, tmp_path / "e.md", tmp_path / "e.json", ["bert"])
+
+
+def test_fine_tuned_systems_get_calibration_and_leave_documents_out(tmp_path: Path):
+    corpus = write_corpus(tmp_path / "annotations", sources={"tiny-a": "seed", "tiny-b": "authored"})
+    config = TrainConfig(epochs=1, max_steps=1, batch_size=4, context_window=1, device="cpu", precision="fp32")
+    results = run_evaluation(corpus, config, 2, tmp_path / "E.md", tmp_path / "e.json", ["finetuned", "majority"])
+    calibration = results["calibration"]["finetuned"]
+    assert set(calibration["heads"]) == {"role", "stance", "risk"} and calibration["n"] == 6
+    for head in calibration["heads"].values():
+        assert 0.0 <= head["ece"] <= 1.0 and 0.5 <= head["temperature"] <= 4.0
+    assert 0.0 <= calibration["uncertainty"]["top"] <= 1.0
+    assert "majority" not in results["calibration"]  # labels only: nothing to calibrate
+    assert results["documents"]["finetuned"]["n"] == 4  # the one authored document, tested unseen
+    report = (tmp_path / "E.md").read_text()
+    assert "## New documents: leave-documents-out" in report and "## Calibration on real sentences" in report
+
+
+def test_calibration_helpers_measure_what_they_say():
+    import numpy as np
+
+    from argmine.training.calibration import ece, fit_temperature, uncertain_error_rates, with_temperature
+
+    truth = np.array([0, 0, 1, 1])
+    sure_and_right = np.array([[0.99, 0.01], [0.99, 0.01], [0.01, 0.99], [0.01, 0.99]])
+    assert ece(sure_and_right, truth) < 0.02
+    overconfident = np.array([[0.99, 0.01], [0.01, 0.99], [0.99, 0.01], [0.01, 0.99]])  # half wrong
+    assert ece(overconfident, truth) > 0.4
+    assert fit_temperature(overconfident, truth) > 2.0  # softened towards 50/50
+    assert np.allclose(with_temperature(sure_and_right, 1.0), sure_and_right, atol=1e-6)
+    rates = uncertain_error_rates(np.array([0.9, 0.1, 0.2, 0.8, 0.3]), np.array([1, 0, 0, 1, 0], dtype=bool), 0.4)
+    assert rates["top"] == 1.0 and rates["rest"] == 0.0
