@@ -17,6 +17,9 @@ app = typer.Typer(help="argmine: find claims, premises, stances and risks in tex
                   no_args_is_help=True, pretty_exceptions_enable=False)
 annotations_app = typer.Typer(help="Check and summarise the annotated corpus.", no_args_is_help=True)
 app.add_typer(annotations_app, name="annotations")
+from argmine.links_cli import links_app  # noqa: E402  (argmine links train|eval|export: argmine/links_cli.py)
+
+app.add_typer(links_app, name="links")
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -1,0 +1,151 @@
+"""``argmine links ...``: train, evaluate and export the argument structure (thin wrappers)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Literal, Optional
+
+import typer
+
+from argmine.models.paths import ANNOTATIONS_DIR
+
+links_app = typer.Typer(help="Links between sentences: which supports or attacks which.", no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings(overrides: list[str]) -> dict:
+    """``--set C=0.1`` pairs as LinkModel settings (JSON values where they parse)."""
+    from dataclasses import fields
+
+    from argmine.models.links import LinkModel
+
+    known = {f.name for f in fields(LinkModel)} - {"vectors"}
+    out = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            _fail(f"--set {item!r}: expected KEY=VALUE with KEY one of {sorted(known)}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+@links_app.command("train")
+def train_links(
+    model_dir: Path = typer.Option(..., "--model-dir", help="Model directory; the link model goes to DIR/links."),
+    annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
+    overrides: list[str] = typer.Option([], "--set", help="LinkModel setting: --set C=0.1"),
+) -> None:
+    """Train the link model on every document annotated for links (gold roles) and save it."""
+    from argmine.models.link_features import documents_from_records
+    from argmine.models.links import LinkModel, LinkModelError
+    from argmine.training.corpus import CorpusError, linked_documents, load_corpus, load_links
+
+    try:
+        linked = set(linked_documents(annotations))
+        records = [r for r in load_corpus(annotations) if r["doc_id"] in linked]
+        model = LinkModel(**_settings(overrides)).fit(documents_from_records(records), load_links(annotations))
+    except (CorpusError, LinkModelError) as exc:
+        _fail(str(exc))
+    path = model.save(model_dir / "links")
+    typer.echo(f"saved the link model to {path}: {model.n_training_links_} links in {len(linked)} documents, "
+               f"window {model.window_} (keeps {model.coverage_[model.window_]:.0%} of them), "
+               f"threshold {model.threshold_}")
+
+
+@links_app.command("eval")
+def eval_links(
+    folds: int = typer.Option(5, help="Cross-validation folds."),
+    grouping: str = typer.Option("document,paragraph", help="Comma-separated: document, paragraph."),
+    out: Path = typer.Option(Path("EVALUATION.md"), "--out", help="Markdown file whose '## Links' section is written."),
+    json_out: Path = typer.Option(Path("evaluation-links.json"), "--json", help="Full results as JSON."),
+    annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
+    roles_model: Optional[Path] = typer.Option(None, "--roles-model", help="Take predicted roles from this saved "
+                                               "sentence model (trained on all data: optimistic) instead of an "
+                                               "out-of-fold frozen-vector LR."),
+    overrides: list[str] = typer.Option([], "--set", help="LinkModel setting: --set C=0.1"),
+) -> None:
+    """Cross-validated link P/R/F1 against no-link and nearest-preceding-claim; prints and writes the table."""
+    from argmine.models.links import LinkModelError
+    from argmine.training.corpus import CorpusError
+    from argmine.training.links_eval import (LinkEvaluationError, frozen_role_model, labeler_role_model,
+                                             render_links_section, run_link_evaluation, write_json,
+                                             write_links_section)
+
+    groupings = [g.strip() for g in grouping.split(",") if g.strip()]
+    if not groupings or any(g not in ("document", "paragraph") for g in groupings):
+        _fail(f"--grouping {grouping!r}: choose from document, paragraph")
+    role_model = labeler_role_model(roles_model) if roles_model else frozen_role_model
+    try:
+        results = run_link_evaluation(annotations, folds, groupings, role_model,
+                                      f"saved model {roles_model}" if roles_model else "frozen_lr",
+                                      _settings(overrides))
+    except (CorpusError, LinkModelError, LinkEvaluationError) as exc:
+        _fail(str(exc))
+    command = "argmine links " + " ".join(shlex.quote(a) for a in sys.argv[sys.argv.index("eval"):]) \
+        if "eval" in sys.argv else "argmine links eval"
+    section = render_links_section(results, command)
+    typer.echo(section)
+    write_links_section(out, section)
+    write_json(json_out, results)
+    typer.echo(f"wrote the '## Links' section of {out} and {json_out}")
+
+
+@links_app.command("export")
+def export_links(
+    source: Path = typer.Argument(..., help="A labelled JSONL (one sentence per line, from `argmine label`), "
+                                  "or a corpus folder (gold links)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output file."),
+    fmt: Literal["auto", "csv", "graphml", "aif"] = typer.Option("auto", "--format",
+                                                                 help="auto: by extension (.csv, .graphml, .json)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Predict links with this model directory (its "
+                                         "links/ folder) where the records carry none."),
+) -> None:
+    """Export the argument structure as a CSV edge list, GraphML, or AIF JSON."""
+    from argmine.models.link_outputs import export, links_from_records, predict_links
+    from argmine.models.links import LinkModel, LinkModelError
+    from argmine.training.corpus import CorpusError, load_corpus, load_links
+
+    if fmt == "auto":
+        fmt = {".csv": "csv", ".graphml": "graphml", ".json": "aif"}.get(output.suffix.lower())  # type: ignore
+        if fmt is None:
+            _fail(f"cannot tell the format from {output.name!r}; use .csv, .graphml or .json, or --format")
+    try:
+        if source.is_dir():
+            records = load_corpus(source)
+            from argmine.models.links import Link
+
+            links = [Link(l["doc_id"], l["source"], l["target"], l["type"], 1.0) for l in load_links(source)]
+        else:
+            records = _read_jsonl(source)
+            links = links_from_records(records)
+            if model is not None and not links:
+                link_model = LinkModel.load(model / "links" if (model / "links").is_dir() else model)
+                by_doc: dict[str, list] = {}
+                for r in records:
+                    by_doc.setdefault(str(r["doc_id"]), []).append(r)
+                links = [l for found in predict_links(list(by_doc.values()), link_model) for l in found]
+    except (CorpusError, LinkModelError, OSError, ValueError, KeyError) as exc:
+        _fail(f"cannot export {source}: {exc}")
+    output.write_text(export(records, links, fmt), encoding="utf-8")
+    typer.echo(f"{len(links)} links among {len(records)} sentences -> {output} ({fmt})")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"line {number} is not valid JSON ({exc.msg})") from None
+    return records
