@@ -40,7 +40,7 @@ MARKERS: dict[str, str] = {
     "opens_anaphor": r"^\W*(this|these|that|those|it|such)\b",
 }
 _COMPILED = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in MARKERS.items()}
-CLAIM, NONE = ROLES.index("claim"), ROLES.index("none")
+CLAIM, PREMISE, NONE = ROLES.index("claim"), ROLES.index("premise"), ROLES.index("none")
 
 
 class LinkFeatureError(ValueError):
@@ -73,10 +73,9 @@ class LinkDocument:
     def __len__(self) -> int:
         return len(self.sent_ids)
 
-    @property
-    def arguing(self) -> np.ndarray:
-        """Which sentences may take or receive a link: role ``claim`` or ``premise`` is most probable."""
-        return self.role_proba.argmax(1) != NONE
+    def arguing(self, none_max: float = 0.5) -> np.ndarray:
+        """Which sentences may take or receive a link: those whose role ``none`` is at most ``none_max`` probable."""
+        return self.role_proba[:, NONE] <= none_max
 
     def with_probabilities(self, role_proba: np.ndarray, stance_proba: np.ndarray) -> "LinkDocument":
         return LinkDocument(self.doc_id, self.sent_ids, self.texts, self.paragraphs,
@@ -168,9 +167,9 @@ def frozen_vectors() -> FrozenSentenceVectors:
     return FrozenSentenceVectors()
 
 
-def candidate_pairs(doc: LinkDocument, window: int) -> list[tuple[int, int]]:
+def candidate_pairs(doc: LinkDocument, window: int, none_max: float = 0.5) -> list[tuple[int, int]]:
     """(source, target) positions of arguing sentences at most ``window`` sentences apart."""
-    arguing = np.flatnonzero(doc.arguing)
+    arguing = np.flatnonzero(doc.arguing(none_max))
     allowed = set(arguing.tolist())
     return [(int(i), j) for i in arguing for j in range(max(0, i - window), min(len(doc), i + window + 1))
             if j != i and j in allowed]
@@ -181,11 +180,12 @@ def feature_names(window: int, embedding: str, dim: int = 384) -> list[str]:
     names = [f"{p}_{k}" for p in parts for k in range(dim)]
     names += ["cosine"] + [f"src_role_{r}" for r in ROLES] + [f"tgt_role_{r}" for r in ROLES]
     names += [f"src_stance_{s}" for s in STANCES] + [f"tgt_stance_{s}" for s in STANCES]
-    names += ["stance_agree", "stance_differ"]
+    names += ["stance_agree", "stance_differ", "premise_to_claim", "claim_to_claim", "premise_to_premise"]
     names += [f"dist_{d:+d}" for d in range(-window, window + 1) if d != 0]
+    names += [f"claim_dist_{d:+d}" for d in range(-window, window + 1) if d != 0]
     names += ["abs_dist", "target_before", "same_paragraph", "paragraph_gap", "src_opens_paragraph",
               "tgt_opens_paragraph", "tgt_nearest_claim_before", "tgt_nearest_claim_after", "tgt_best_claim",
-              "n_candidates"]
+              "n_candidates", "src_closes_paragraph", "tgt_first_claim_of_paragraph", "tgt_adjacent_candidate"]
     names += [f"src_{m}" for m in MARKERS] + [f"tgt_{m}" for m in MARKERS]
     return names
 
@@ -212,15 +212,21 @@ def pair_features(doc: LinkDocument, vectors: np.ndarray, pairs: Sequence[tuple[
     dist_hot[np.flatnonzero(inside), columns[inside]] = 1.0
     para = np.array(doc.paragraphs)
     opens = np.r_[True, para[1:] != para[:-1]]
+    closes = np.r_[para[1:] != para[:-1], True]
+    first_claim = _first_claim_of_paragraph(para, role.argmax(1) == CLAIM)
+    adjacent = _adjacent_candidate(pairs)
     claim_like = role.argmax(1) == CLAIM
     before, after, best, count = _claim_context(doc, pairs, claim_like)
     rows = [
         *blocks,
         (u * v).sum(1, keepdims=True), role[src], role[tgt], stance[src], stance[tgt],
-        agree[:, None], differ[:, None], dist_hot,
+        agree[:, None], differ[:, None],
+        np.c_[role[src, PREMISE] * role[tgt, CLAIM], role[src, CLAIM] * role[tgt, CLAIM],
+              role[src, PREMISE] * role[tgt, PREMISE]],
+        dist_hot, dist_hot * role[src, CLAIM][:, None],
         np.c_[np.abs(dist) / max(window, 1), dist < 0, para[src] == para[tgt],
               np.minimum(np.abs(para[src] - para[tgt]), 3) / 3, opens[src], opens[tgt], before, after, best,
-              count / (2 * max(window, 1))],
+              count / (2 * max(window, 1)), closes[src], first_claim[tgt], adjacent],
         marker_flags([doc.texts[i] for i in src]), marker_flags([doc.texts[j] for j in tgt]),
     ]
     out = np.concatenate([np.asarray(r, dtype=np.float32) for r in rows], axis=1)
@@ -248,3 +254,26 @@ def _claim_context(doc: LinkDocument, pairs: Sequence[tuple[int, int]],
     best = np.array([j == most_claim[i] for i, j in pairs], dtype=np.float32)
     count = np.array([len(by_source[i]) for i, _ in pairs], dtype=np.float32)
     return before, after, best, count
+
+
+def _first_claim_of_paragraph(para: np.ndarray, claim_like: np.ndarray) -> np.ndarray:
+    """1 for the first claim of each paragraph: often the one the paragraph argues for."""
+    out = np.zeros(len(para), dtype=np.float32)
+    seen: set[int] = set()
+    for k in range(len(para)):
+        if claim_like[k] and int(para[k]) not in seen:
+            seen.add(int(para[k]))
+            out[k] = 1.0
+    return out
+
+
+def _adjacent_candidate(pairs: Sequence[tuple[int, int]]) -> np.ndarray:
+    """1 where the target is the source's closest candidate on its side (no candidate lies between them)."""
+    by_source: dict[int, list[int]] = {}
+    for i, j in pairs:
+        by_source.setdefault(i, []).append(j)
+    out = []
+    for i, j in pairs:
+        between = [k for k in by_source[i] if min(i, j) < k < max(i, j)]
+        out.append(0.0 if between else 1.0)
+    return np.array(out, dtype=np.float32)

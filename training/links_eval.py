@@ -131,8 +131,12 @@ def _folds(records: Records, grouping: Grouping, k: int, seed: int) -> list[set[
 
 def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: Grouping, folds: int,
                    role_model: RoleModel, model_settings: dict[str, Any] | None = None,
-                   seed: int = 13) -> dict[str, dict[str, list[Link]]]:
-    """Pooled out-of-fold links per system and role mode (``gold`` / ``predicted``)."""
+                   seed: int = 13, unlinked: Records = ()) -> dict[str, dict[str, list[Link]]]:
+    """Pooled out-of-fold links per system and role mode (``gold`` / ``predicted``).
+
+    ``unlinked``: annotated sentences of documents without link annotations; the
+    sentence model of the fold learns from them too (they are never tested).
+    """
     out: dict[str, dict[str, list[Link]]] = {}
     names = ["link_model"] + [s.name for s in BASELINES]
     for name in names:
@@ -145,7 +149,7 @@ def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: 
         train_links = [l for l in links if (l["doc_id"], l["source"]) in kept and (l["doc_id"], l["target"]) in kept]
         model = LinkModel(seed=seed, **(model_settings or {})).fit(train_docs, train_links)
         gold_docs = documents_from_records(test)
-        proba = role_model(train)([r["text"] for r in test])
+        proba = role_model(train + list(unlinked))([r["text"] for r in test])
         predicted_docs = _with_predicted_roles(gold_docs, test, proba)
         for mode, docs in (("gold", gold_docs), ("predicted", predicted_docs)):
             out["link_model"][mode] += model.predict(docs)
@@ -183,7 +187,9 @@ def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Gr
     linked = set(linked_documents(corpus_dir))
     if not linked:
         raise LinkEvaluationError(f"no document of {corpus_dir} is annotated for links (no {corpus_dir}/links/*.jsonl)")
-    records = [r for r in load_corpus(corpus_dir) if r["doc_id"] in linked]
+    everything = load_corpus(corpus_dir)
+    records = [r for r in everything if r["doc_id"] in linked]
+    unlinked = [r for r in everything if r["doc_id"] not in linked]
     links = load_links(corpus_dir)
     docs = documents_from_records(records)
     source_of = {(r["doc_id"], r["sent_id"]): r["source"] for r in records}
@@ -199,7 +205,7 @@ def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Gr
         "groupings": {},
     }
     for grouping in groupings:
-        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed)
+        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed, unlinked)
         results["groupings"][grouping] = {name: {mode: scores(found, links, records) for mode, found in by_mode.items()}
                                           for name, by_mode in pooled.items()}
     return results
