@@ -52,9 +52,18 @@ class SentenceOut(BaseModel):
     model_version: str
 
 
+class LinkOut(BaseModel):
+    source: int = Field(description="sent_id of the sentence that argues.")
+    target: int = Field(description="sent_id of the sentence it supports or attacks.")
+    type: Literal["support", "attack"]
+    probability: float
+
+
 class DocumentOut(BaseModel):
     id: str
     sentences: list[SentenceOut]
+    links: list[LinkOut] | None = Field(None, description="Which sentence supports or attacks which; null where "
+                                                          "the model has no link model.")
 
 
 class LabelResponse(BaseModel):

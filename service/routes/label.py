@@ -125,6 +125,19 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
         cursor += len(sentences)
         out.append({"id": doc_id, "sentences": records})
         services.suggestions.add(records)
+    await _add_links(services, documents, out)
     services.metrics.documents.inc(len(documents))
     services.metrics.sentences.inc(len(flat))
     return {"documents": out}
+
+
+async def _add_links(services: Services, documents: list[DocumentIn], out: list[dict[str, Any]]) -> None:
+    """Links of each document from the link model beside the labelling model (service/links.py)."""
+    from argmine.service.links import links_for_document
+
+    for doc, labelled in zip(documents, out):
+        records = labelled["sentences"]
+        if not records:
+            continue
+        path = services.registry.get(records[0]["model_version"]).path
+        labelled["links"] = await anyio.to_thread.run_sync(links_for_document, path, records, doc.text)
