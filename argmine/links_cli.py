@@ -46,20 +46,19 @@ def train_links(
     overrides: list[str] = typer.Option([], "--set", help="LinkModel setting: --set C=0.1"),
 ) -> None:
     """Train the link model on every document annotated for links (gold roles) and save it."""
-    from argmine.models.link_features import documents_from_records
-    from argmine.models.links import LinkModel, LinkModelError
-    from argmine.training.corpus import CorpusError, linked_documents, load_corpus, load_links
+    from argmine.models.links import LinkModelError
+    from argmine.training.corpus import CorpusError
+    from argmine.training.link_train import train_links
 
     try:
-        linked = set(linked_documents(annotations))
-        records = [r for r in load_corpus(annotations) if r["doc_id"] in linked]
-        model = LinkModel(**_settings(overrides)).fit(documents_from_records(records), load_links(annotations))
+        model = train_links(annotations, model_dir, _settings(overrides))
     except (CorpusError, LinkModelError) as exc:
         _fail(str(exc))
-    path = model.save(model_dir / "links")
-    typer.echo(f"saved the link model to {path}: {model.n_training_links_} links in {len(linked)} documents, "
-               f"window {model.window_} (keeps {model.coverage_[model.window_]:.0%} of them), "
-               f"threshold {model.threshold_}")
+    if model is None:
+        _fail(f"no document of {annotations} is annotated for links (no {annotations}/links/*.jsonl with a link)")
+    typer.echo(f"saved the link model to {model_dir / 'links'}: {model.n_training_links_} links in "
+               f"{model.n_training_documents_} documents, window {model.window_} (keeps "
+               f"{model.coverage_[model.window_]:.0%} of them), threshold {model.threshold_}")
 
 
 @links_app.command("eval")
