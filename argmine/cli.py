@@ -142,6 +142,7 @@ def eval_command(
     systems: str = typer.Option("majority,tfidf_lr,tfidf_lr_seed_only,frozen_lr,finetuned,finetuned_seed_only",
                                 help="Comma-separated systems to evaluate."),
     card: Optional[Path] = typer.Option(None, "--card", help="Also add the results to this model's card."),
+    links: bool = typer.Option(False, "--links", help="Also evaluate links (as `argmine links eval`)."),
 ) -> None:
     """Grouped cross-validation of baselines and the fine-tuned model; writes EVALUATION.md."""
     from argmine.training.config import load_config
@@ -151,6 +152,10 @@ def eval_command(
     results = run_evaluation(annotations, cfg, folds, out, json_out,
                              [s.strip() for s in systems.split(",") if s.strip()])
     typer.echo(f"wrote {out} and {json_out}")
+    if links:  # argmine/links_cli.py
+        from argmine.links_cli import evaluate_links
+
+        evaluate_links(annotations, folds, ["document", "paragraph"], out, json_out.with_name("evaluation-links.json"))
     if card is not None:
         write_to_card(results, card)
         typer.echo(f"added the cross-validation results to {card}/metrics.json and its model card")

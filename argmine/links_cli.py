@@ -83,15 +83,25 @@ def eval_links(
     groupings = [g.strip() for g in grouping.split(",") if g.strip()]
     if not groupings or any(g not in ("document", "paragraph") for g in groupings):
         _fail(f"--grouping {grouping!r}: choose from document, paragraph")
+    evaluate_links(annotations, folds, groupings, out, json_out, roles_model, _settings(overrides))
+
+
+def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Path, json_out: Path,
+                   roles_model: Optional[Path] = None, settings: Optional[dict] = None) -> None:
+    """Run the link evaluation, print its table, write the '## Links' section and the JSON (also `argmine eval --links`)."""
+    from argmine.models.links import LinkModelError
+    from argmine.training.corpus import CorpusError
+    from argmine.training.links_eval import (LinkEvaluationError, frozen_role_model, labeler_role_model,
+                                             render_links_section, run_link_evaluation, write_json,
+                                             write_links_section)
+
     role_model = labeler_role_model(roles_model) if roles_model else frozen_role_model
     try:
-        results = run_link_evaluation(annotations, folds, groupings, role_model,
-                                      f"saved model {roles_model}" if roles_model else "frozen_lr",
-                                      _settings(overrides))
+        results = run_link_evaluation(annotations, folds, groupings, role_model,  # type: ignore[arg-type]
+                                      f"saved model {roles_model}" if roles_model else "frozen_lr", settings)
     except (CorpusError, LinkModelError, LinkEvaluationError) as exc:
         _fail(str(exc))
-    command = "argmine links " + " ".join(shlex.quote(a) for a in sys.argv[sys.argv.index("eval"):]) \
-        if "eval" in sys.argv else "argmine links eval"
+    command = "argmine " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 1 else "argmine links eval"
     section = render_links_section(results, command)
     typer.echo(section)
     write_links_section(out, section)

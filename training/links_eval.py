@@ -261,5 +261,18 @@ def write_links_section(path: Path, section: str) -> None:
     path.write_text(new, encoding="utf-8")
 
 
+def keep_links_section(path: Path, new_text: str) -> str:
+    """``new_text`` with the ``## Links`` section of the file at ``path`` carried over, so rewriting the
+    sentence-level report does not drop the link results."""
+    if not path.exists():
+        return new_text
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next((k for k, line in enumerate(lines) if line.strip() == "## Links"), None)
+    if start is None or any(line.strip() == "## Links" for line in new_text.splitlines()):
+        return new_text
+    end = next((k for k in range(start + 1, len(lines)) if lines[k].startswith("## ")), len(lines))
+    return new_text.rstrip("\n") + "\n\n" + "\n".join(lines[start:end]).rstrip("\n") + "\n"
+
+
 def write_json(path: Path, results: dict[str, Any]) -> None:
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

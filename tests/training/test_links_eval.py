@@ -73,3 +73,28 @@ def test_links_commands_explain_what_is_missing(tiny_corpus: Path, tmp_path: Pat
     assert result.exit_code == 1 and "colour" in result.output
     result = runner.invoke(app, ["links", "train", "--annotations", str(tiny_corpus), "--model-dir", str(tmp_path)])
     assert result.exit_code == 1 and "is annotated for links" in result.output.replace("\n", " ")
+
+
+def test_rewriting_the_sentence_report_keeps_the_links_section(tmp_path: Path):
+    from argmine.training.links_eval import keep_links_section
+
+    path = tmp_path / "EVALUATION.md"
+    path.write_text("# Evaluation\n\nold\n\n## Links\n\nlink table\n\n## Later\n\nx\n")
+    assert keep_links_section(path, "# Evaluation\n\nnew\n") == "# Evaluation\n\nnew\n\n## Links\n\nlink table\n"
+    assert keep_links_section(tmp_path / "missing.md", "# E\n") == "# E\n"
+
+
+@pytest.mark.slow
+def test_argmine_eval_with_links_writes_both_reports(tmp_path: Path):
+    root = write_link_corpus(tmp_path / "annotations", n_docs=6, paragraphs=3)
+    out, json_out = tmp_path / "EVALUATION.md", tmp_path / "evaluation.json"
+    result = runner.invoke(app, ["eval", "--annotations", str(root), "--folds", "2", "--systems", "majority",
+                                 "--links", "--out", str(out), "--json", str(json_out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.index("## Real sentences") < text.index("## Links")
+    assert (tmp_path / "evaluation-links.json").exists()
+    # Rerunning the sentence evaluation alone keeps the link results.
+    result = runner.invoke(app, ["eval", "--annotations", str(root), "--folds", "2", "--systems", "majority",
+                                 "--out", str(out), "--json", str(json_out)])
+    assert result.exit_code == 0 and "## Links" in out.read_text()
