@@ -110,6 +110,8 @@ class LinkModel:
     # Which sentence-vector features: "full" [u, v, u*v, |u-v|], "interaction" [u*v, |u-v|], or "none"
     # (cosine only). "none" measured best: 768 more weights overfit ~600 links (seed F1 0.50 vs 0.38).
     embedding: str = "none"
+    # Features of the support/attack classifier: as ``embedding``; the wording of an objection shows in its vectors.
+    type_embedding: str = "full"
     # Candidates: sentences whose role "none" is at most this probable (0.5 with gold roles: claims and premises).
     none_max: float = 0.5
     C: float = 0.05
@@ -124,43 +126,47 @@ class LinkModel:
     # ---- learning -------------------------------------------------------------------
     def fit(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink]) -> "LinkModel":
         """Learn from documents (gold roles as one-hot rows, usually) and their gold links."""
-        if self.embedding not in EMBEDDINGS:
-            raise LinkModelError(f"embedding {self.embedding!r} is not one of {list(EMBEDDINGS)}")
+        for value in (self.embedding, self.type_embedding):
+            if value not in EMBEDDINGS:
+                raise LinkModelError(f"embedding {value!r} is not one of {list(EMBEDDINGS)}")
         if not links:
             raise LinkModelError("fit() needs at least one gold link")
         self.coverage_ = window_coverage(docs, links, self.max_window)
         self.window_ = self.window or next((w for w, c in self.coverage_.items() if c >= self.coverage),
                                            self.max_window)
         gold = {(l["doc_id"], l["source"], l["target"]): l["type"] for l in links}
-        X, y, kinds, groups = self._training_pairs(docs, gold)
+        X, y, kinds, groups, X_type = self._training_pairs(docs, gold)
         if y.sum() == 0:
             raise LinkModelError(f"no gold link falls inside the candidate window of {self.window_} sentences")
         self.threshold_ = self.threshold if self.threshold is not None else self._tune_threshold(docs, links, X, y,
                                                                                                 groups)
         self._fit_existence(X, y)
-        self._fit_type(X[y == 1], kinds[y == 1])
+        self._fit_type(X_type, kinds[y == 1])
         self.n_training_links_ = len(links)
         self.n_training_documents_ = len(docs)
         return self
 
     def _training_pairs(self, docs: Sequence[LinkDocument], gold: dict[tuple, str]):
-        rows, y, kinds, groups = [], [], [], []
+        rows, y, kinds, groups, type_rows = [], [], [], [], []
         by_document = len(docs) >= self.inner_folds  # else paragraphs of one or two documents
         group_ids: dict[tuple[str, int], int] = {}
         for doc in docs:
             pairs = candidate_pairs(doc, self.window_, self.none_max)
             rows.append(self._features(doc, pairs))
+            linked = [(i, j) for i, j in pairs if (doc.doc_id, doc.sent_ids[i], doc.sent_ids[j]) in gold]
+            type_rows.append(self._features(doc, linked, self.type_embedding))
             for i, j in pairs:
                 kind = gold.get((doc.doc_id, doc.sent_ids[i], doc.sent_ids[j]))
                 y.append(kind is not None)
                 kinds.append(kind == "attack")
                 key = (doc.doc_id, 0 if by_document else doc.paragraphs[i])
                 groups.append(group_ids.setdefault(key, len(group_ids)))
-        return np.concatenate(rows), np.array(y, dtype=int), np.array(kinds, dtype=int), np.array(groups)
+        return (np.concatenate(rows), np.array(y, dtype=int), np.array(kinds, dtype=int), np.array(groups),
+                np.concatenate(type_rows))
 
-    def _features(self, doc: LinkDocument, pairs: list[tuple[int, int]]) -> np.ndarray:
+    def _features(self, doc: LinkDocument, pairs: list[tuple[int, int]], embedding: str | None = None) -> np.ndarray:
         vectors = (self.vectors or frozen_vectors())(list(doc.texts))
-        return pair_features(doc, vectors, pairs, self.window_, self.embedding)
+        return pair_features(doc, vectors, pairs, self.window_, embedding or self.embedding)
 
     @staticmethod
     def _standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -182,10 +188,12 @@ class LinkModel:
         n_attack = int(attack.sum())
         if n_attack < 2 or n_attack > len(attack) - 2:
             # Too few of one type to learn from: always the majority type.
+            self.type_mean_, self.type_scale_ = np.zeros(X.shape[1], np.float32), np.ones(X.shape[1], np.float32)
             self.type_coef_ = np.zeros(X.shape[1], dtype=np.float32)
             self.type_intercept_ = 10.0 if n_attack > len(attack) / 2 else -10.0
             return
-        model = self._logreg((X - self.mean_) / self.scale_, attack, self.type_C)
+        self.type_mean_, self.type_scale_ = self._standardize(X)
+        model = self._logreg((X - self.type_mean_) / self.type_scale_, attack, self.type_C)
         self.type_coef_, self.type_intercept_ = model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
     def _tune_threshold(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink], X: np.ndarray,
@@ -226,8 +234,9 @@ class LinkModel:
         if not pairs:
             return ScoredPairs(doc, [], np.zeros(0), np.zeros(0))
         X = (self._features(doc, pairs) - self.mean_) / self.scale_
+        Z = (self._features(doc, pairs, self.type_embedding) - self.type_mean_) / self.type_scale_
         return ScoredPairs(doc, pairs, _sigmoid(X @ self.link_coef_ + self.link_intercept_),
-                           _sigmoid(X @ self.type_coef_ + self.type_intercept_))
+                           _sigmoid(Z @ self.type_coef_ + self.type_intercept_))
 
     def predict(self, docs: Sequence[LinkDocument]) -> list[Link]:
         """Links of every document: at most one target per sentence, sources in reading order."""
@@ -242,7 +251,8 @@ class LinkModel:
             "format_version": FORMAT_VERSION, "architecture": ARCHITECTURE,
             "base_model": {"name": BASE_NAME, "version": base_model_version()},
             "roles": list(ROLES), "stances": list(STANCES), "types": list(LINK_TYPES), "markers": list(MARKERS),
-            "window": self.window_, "embedding": self.embedding, "threshold": self.threshold_,
+            "window": self.window_, "embedding": self.embedding, "type_embedding": self.type_embedding,
+            "threshold": self.threshold_,
             "settings": {"window": self.window, "coverage": self.coverage, "max_window": self.max_window,
                          "none_max": self.none_max, "C": self.C, "type_C": self.type_C, "threshold": self.threshold,
                          "inner_folds": self.inner_folds, "seed": self.seed},
@@ -259,7 +269,7 @@ class LinkModel:
         directory.mkdir(parents=True, exist_ok=True)
         save_file({"mean": self.mean_, "scale": self.scale_, "link_coef": self.link_coef_,
                    "link_intercept": np.array([self.link_intercept_], dtype=np.float32),
-                   "type_coef": self.type_coef_, "type_intercept": np.array([self.type_intercept_], dtype=np.float32)},
+                   "type_coef": self.type_coef_, "type_mean": self.type_mean_, "type_scale": self.type_scale_, "type_intercept": np.array([self.type_intercept_], dtype=np.float32)},
                   str(directory / WEIGHTS), metadata={"format_version": str(FORMAT_VERSION)})
         (directory / CONFIG).write_text(json.dumps(self.config(), indent=2) + "\n", encoding="utf-8")
         return directory
@@ -290,7 +300,7 @@ class LinkModel:
             raise LinkModelError(f"{directory}: trained on sentence vectors of {base}, but the installed base "
                                  f"encoder is {BASE_NAME} {base_model_version()}; retrain with `argmine links train`")
         settings = config["settings"]
-        model = cls(**settings, embedding=config["embedding"], vectors=vectors)
+        model = cls(**settings, embedding=config["embedding"], type_embedding=config["type_embedding"], vectors=vectors)
         model.window_, model.threshold_ = int(config["window"]), float(config["threshold"])
         model.coverage_ = {int(k): v for k, v in config["training"]["window_coverage"].items()}
         model.n_training_links_ = config["training"]["links"]
@@ -298,4 +308,5 @@ class LinkModel:
         model.mean_, model.scale_ = arrays["mean"], arrays["scale"]
         model.link_coef_, model.link_intercept_ = arrays["link_coef"], float(arrays["link_intercept"][0])
         model.type_coef_, model.type_intercept_ = arrays["type_coef"], float(arrays["type_intercept"][0])
+        model.type_mean_, model.type_scale_ = arrays["type_mean"], arrays["type_scale"]
         return model
