@@ -95,11 +95,13 @@ def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Pat
                                              render_links_section, run_link_evaluation, write_json,
                                              write_links_section)
 
-    role_model = labeler_role_model(roles_model) if roles_model else frozen_role_model
+    from argmine.models.artifacts import ModelFormatError
+
     try:
+        role_model = labeler_role_model(roles_model) if roles_model else frozen_role_model
         results = run_link_evaluation(annotations, folds, groupings, role_model,  # type: ignore[arg-type]
                                       f"saved model {roles_model}" if roles_model else "frozen_lr", settings)
-    except (CorpusError, LinkModelError, LinkEvaluationError) as exc:
+    except (CorpusError, LinkModelError, LinkEvaluationError, ModelFormatError) as exc:
         _fail(str(exc))
     command = "argmine " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 1 else "argmine links eval"
     section = render_links_section(results, command)
