@@ -160,3 +160,27 @@ def _read_jsonl(path: Path) -> list[dict]:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"line {number} is not valid JSON ({exc.msg})") from None
     return records
+
+
+@links_app.command("agreement")
+def agreement_links(
+    first: Path = typer.Argument(..., help="First pass: a links JSONL file or folder (e.g. annotations/links)."),
+    second: Path = typer.Argument(..., help="Second, blind pass over some of the same documents (file or folder)."),
+    annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder (sentences and roles)."),
+) -> None:
+    """Agreement on link existence (kappa over arguing sentence pairs, F1) and on type, for AGREEMENT.md."""
+    from argmine.training.corpus import CorpusError, load_corpus
+    from argmine.training.link_agreement import link_agreement, read_links
+
+    try:
+        records = load_corpus(annotations)
+        a, b = read_links(first), read_links(second)
+    except (CorpusError, OSError, json.JSONDecodeError) as exc:
+        _fail(str(exc))
+    documents = sorted({l["doc_id"] for l in b} | ({p.stem for p in second.glob("*.jsonl")} if second.is_dir() else set()))
+    r = link_agreement(records, a, b, documents)
+    typer.echo(f"{r['documents']} documents, {r['pairs']} ordered pairs of arguing sentences; links: first "
+               f"{r['first']}, second {r['second']}, both {r['both']}")
+    typer.echo(f"  existence kappa {r['existence_kappa']:.3f}  F1 (second vs first) {r['existence_f1']:.3f}  "
+               f"typed F1 {r['typed_f1']:.3f}")
+    typer.echo(f"  type kappa {r['type_kappa']:.3f}  observed {r['type_observed']:.3f} over links both drew")

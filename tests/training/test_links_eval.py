@@ -98,3 +98,17 @@ def test_argmine_eval_with_links_writes_both_reports(tmp_path: Path):
     result = runner.invoke(app, ["eval", "--annotations", str(root), "--folds", "2", "--systems", "majority",
                                  "--out", str(out), "--json", str(json_out)])
     assert result.exit_code == 0 and "## Links" in out.read_text()
+
+
+def test_link_agreement_counts_pairs_links_and_types(tiny_linked_corpus: Path, tmp_path: Path):
+    second = tmp_path / "second.jsonl"
+    second.write_text("\n".join(json.dumps(l) for l in [
+        {"doc_id": "tiny-a", "source": 2, "target": 1, "type": "support"},
+        {"doc_id": "tiny-a", "source": 3, "target": 1, "type": "support"},
+        {"doc_id": "tiny-a", "source": 4, "target": 5, "type": "support"}]) + "\n")
+    result = runner.invoke(app, ["links", "agreement", str(tiny_linked_corpus / "links"), str(second),
+                                 "--annotations", str(tiny_linked_corpus)])
+    assert result.exit_code == 0, result.output
+    # tiny-a only (the second pass's document): 5 arguing sentences, 20 ordered pairs; 2 of 3 links shared.
+    assert "1 documents, 20 ordered pairs" in result.output and "first 2, second 3, both 2" in result.output
+    assert "F1 (second vs first) 0.800" in result.output and "typed F1 0.400" in result.output
