@@ -17,6 +17,9 @@ app = typer.Typer(help="argmine: find claims, premises, stances and risks in tex
                   no_args_is_help=True, pretty_exceptions_enable=False)
 annotations_app = typer.Typer(help="Check and summarise the annotated corpus.", no_args_is_help=True)
 app.add_typer(annotations_app, name="annotations")
+from argmine.links_cli import links_app  # noqa: E402  (argmine links train|eval|export: argmine/links_cli.py)
+
+app.add_typer(links_app, name="links")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -143,6 +146,7 @@ def eval_command(
                                         "recipe (and its teacher) and write the results into its card."),
     modes: str = typer.Option("seed,documents", help="seed: folds grouped by paragraph, real sentences reported "
                               "apart; documents: leave-documents-out over the authored documents."),
+    links: bool = typer.Option(False, "--links", help="Also evaluate links (as `argmine links eval`)."),
 ) -> None:
     """Grouped cross-validation of baselines and fine-tuned models; writes EVALUATION.md."""
     from argmine.training.config import load_config
@@ -162,6 +166,10 @@ def eval_command(
     except ValueError as exc:
         fail(str(exc))
     typer.echo(f"wrote {out} and {json_out}")
+    if links:  # argmine/links_cli.py
+        from argmine.links_cli import evaluate_links
+
+        evaluate_links(annotations, folds, ["document", "paragraph"], out, json_out.with_name("evaluation-links.json"))
     if card is not None:
         shipped = write_to_card(results, card, system=model)
         typer.echo(f"added the cross-validation results to {card}/metrics.json and its model card"

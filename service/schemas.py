@@ -53,12 +53,21 @@ class SentenceOut(BaseModel):
     page: int | None = Field(None, description="PDF input only: the 1-based page the sentence starts on.")
 
 
+class LinkOut(BaseModel):
+    source: int = Field(description="sent_id of the sentence that argues.")
+    target: int = Field(description="sent_id of the sentence it supports or attacks.")
+    type: Literal["support", "attack"]
+    probability: float
+
+
 class DocumentOut(BaseModel):
     id: str
     sentences: list[SentenceOut]
     text: str | None = Field(None, description="PDF, HTML or DOCX input only: the extracted text that "
                                                "start/end index into.")
     format: str | None = Field(None, description="PDF, HTML or DOCX input only: pdf, html or docx.")
+    links: list[LinkOut] | None = Field(None, description="Which sentence supports or attacks which; null where "
+                                                          "the model has no link model.")
 
 
 class LabelResponse(BaseModel):

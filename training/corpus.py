@@ -102,7 +102,15 @@ def validate(root: Path) -> list[Problem]:
         by_doc[record["doc_id"]].append(record)
     for doc_id, doc_records in by_doc.items():
         problems += _check_document(root, doc_id, doc_records)
+    problems += _link_problems(root, records)
     return problems
+
+
+def _link_problems(root: Path, records: list[dict[str, Any]]) -> list[Problem]:
+    """Problems of ``links/*.jsonl`` (kept apart in ``link_corpus.py`` so sentence checks stay short)."""
+    from argmine.training.link_corpus import check_links
+
+    return [Problem(*p) for p in check_links(root, records)]
 
 
 def _check_document(root: Path, doc_id: str, records: list[dict[str, Any]]) -> list[Problem]:
@@ -169,6 +177,25 @@ def with_neighbours(records: list[dict[str, Any]], window: int = MAX_WINDOW) -> 
         for r, item in zip(doc, in_context([r["text"] for r in doc], window)):
             r["before"], r["after"] = list(item.before), list(item.after)
     return records
+
+
+def load_links(root: Path) -> list[dict[str, Any]]:
+    """Validated links (``doc_id``, ``source``, ``target``, ``type``); raises CorpusError if unsound.
+
+    Documents with a file under ``links/`` are annotated for links (an empty file:
+    annotated, no links); ``linked_documents`` names them.
+    """
+    from argmine.training.link_corpus import read_links
+
+    problems = validate(root)
+    if problems:
+        raise CorpusError(problems)
+    return read_links(Path(root))[0]
+
+
+def linked_documents(root: Path) -> list[str]:
+    """The doc_ids annotated for links: one ``links/<doc_id>.jsonl`` file each."""
+    return sorted(p.stem for p in (Path(root) / "links").glob("*.jsonl"))
 
 
 def to_dataset(records: list[dict[str, Any]]):

@@ -25,6 +25,7 @@ from argmine.models.scheme import HEADS
 from argmine.training.baselines import Embedder, FrozenEmbeddingLogReg, MajorityBaseline, Predictions, TfidfLogReg
 from argmine.training.config import TrainConfig
 from argmine.training.corpus import fingerprint, load_corpus
+from argmine.training.links_eval import keep_links_section
 from argmine.training.metrics import predictions_from_proba, report_by_source
 from argmine.training.calibration import cross_fitted, ece, fit_temperature, normalised_entropy, uncertain_error_rates
 from argmine.training.config import load_config
@@ -232,7 +233,7 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
             results["documents"][system.name] = report_by_source(subset, labels).get("authored")
     results["seconds"] = round(time.time() - started, 1)
     json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    out.write_text(render_markdown(results, records), encoding="utf-8")
+    out.write_text(keep_links_section(out, render_markdown(results, records)), encoding="utf-8")
     return results
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from argmine.models.labeler import ProgressCallback, SentenceLabeler, record_input
 from argmine.training.config import TrainConfig
 from argmine.training.corpus import fingerprint, load_corpus
+from argmine.training.link_train import train_links
 from argmine.training.metrics import predictions_from_proba, report_by_source
 from argmine.training.splits import dev_split, eval_split
 
@@ -111,6 +112,7 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
         "eval_split": "sections whose sha1 % 5 == 0 (training.splits.in_eval_split)",
     }
     path = labeler.save(out_dir, training, metrics)
+    train_links(corpus_dir, path)  # the link model beside it, where the corpus has links (training/link_train.py)
     return TrainResult(labeler, metrics, path)
 
 

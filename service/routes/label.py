@@ -140,6 +140,7 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
         cursor += len(sentences)
         out.append({"id": doc_id, "sentences": records, **_extraction_fields(upload, records)})
         services.suggestions.add(records)
+    await _add_links(services, documents, out)
     services.metrics.documents.inc(len(documents))
     services.metrics.sentences.inc(len(flat))
     return {"documents": out}
@@ -161,3 +162,15 @@ def _extraction_fields(upload: Upload, records: list[dict[str, Any]]) -> dict[st
         for record in records:
             record["page"] = extracted.page_at(record["start"])
     return {"text": extracted.text, "format": extracted.format}
+
+
+async def _add_links(services: Services, documents: list[DocumentIn], out: list[dict[str, Any]]) -> None:
+    """Links of each document from the link model beside the labelling model (service/links.py)."""
+    from argmine.service.links import links_for_document
+
+    for doc, labelled in zip(documents, out):
+        records = labelled["sentences"]
+        if not records:
+            continue
+        path = services.registry.get(records[0]["model_version"]).path
+        labelled["links"] = await anyio.to_thread.run_sync(links_for_document, path, records, doc.text)

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from argmine.models.link_features import documents_from_records
+from argmine.models.links import LinkModel
+from argmine.training.corpus import load_corpus, load_links
+from tests.fakes import FakeLabeler
+from tests.link_corpus import write_link_corpus
+from tests.service.support import running, write_fake_model
+
+# FakeLabeler: digits make a premise, "should"/"must" a claim, anything else role none.
+TEXT = ("Citizens should vote online in every election. In 2019 turnout rose by 12 percent. "
+        "The weather was mild.\n\nParties must publish their budgets online. "
+        "For example, 40 percent of parties did so in 2021.")
+
+
+@pytest.fixture(scope="module")
+def link_model(tmp_path_factory) -> LinkModel:
+    root = write_link_corpus(tmp_path_factory.mktemp("links") / "annotations", n_docs=6, paragraphs=3)
+    return LinkModel().fit(documents_from_records(load_corpus(root)), load_links(root))
+
+
+@pytest.mark.slow
+def test_documents_come_back_with_links_between_their_arguing_sentences(tmp_path: Path, link_model: LinkModel):
+    shipped = write_fake_model(tmp_path / "shipped", "fake-1")
+    link_model.save(shipped / "links")
+    with running(tmp_path, labeler=FakeLabeler(), model_dir=shipped) as client:
+        response = client.post("/v1/label", json={"documents": [{"id": "d1", "text": TEXT}]})
+    assert response.status_code == 200, response.text
+    document = response.json()["documents"][0]
+    roles = {s["sent_id"]: s["role"] for s in document["sentences"]}
+    assert roles == {0: "claim", 1: "premise", 2: "none", 3: "claim", 4: "premise"}
+    links = document["links"]
+    assert links, "the premises back the claims next to them"
+    assert len({l["source"] for l in links}) == len(links)
+    for link in links:
+        assert roles[link["source"]] != "none" and roles[link["target"]] != "none"
+        assert link["source"] != link["target"] and link["type"] in ("support", "attack")
+        assert 0.0 <= link["probability"] <= 1.0
+    assert {"source": 1, "target": 0} in [{k: l[k] for k in ("source", "target")} for l in links]
+
+
+def test_a_model_without_a_link_model_answers_links_null(tmp_path: Path):
+    with running(tmp_path, labeler=FakeLabeler()) as client:
+        response = client.post("/v1/label", json={"documents": [{"id": "d1", "text": TEXT}]})
+    assert response.status_code == 200
+    assert response.json()["documents"][0]["links"] is None

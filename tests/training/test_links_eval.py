@@ -1,0 +1,114 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from argmine.cli import app
+from argmine.models.link_features import LinkDocument
+from argmine.models.links import Link
+from argmine.training.links_eval import nearest_preceding_claim, write_links_section
+from tests.link_corpus import write_link_corpus
+
+runner = CliRunner()
+
+
+def _doc(roles: list[str], paragraphs: list[int]) -> LinkDocument:
+    from argmine.models.scheme import ROLES
+
+    n = len(roles)
+    role = np.zeros((n, 3), dtype=np.float32)
+    role[np.arange(n), [ROLES.index(r) for r in roles]] = 1
+    return LinkDocument("d", tuple(range(n)), tuple("x" for _ in range(n)), tuple(paragraphs), role,
+                        np.tile(np.array([0, 0, 0, 1], dtype=np.float32), (n, 1)))
+
+
+def test_nearest_preceding_claim_links_premises_only_and_can_stay_in_the_paragraph():
+    doc = _doc(["premise", "claim", "premise", "none", "premise", "claim", "premise"], [0, 0, 0, 0, 1, 1, 1])
+    assert nearest_preceding_claim([doc]) == [Link("d", 2, 1, "support", 1.0), Link("d", 4, 1, "support", 1.0),
+                                              Link("d", 6, 5, "support", 1.0)]
+    assert [(l.source, l.target) for l in nearest_preceding_claim([doc], same_paragraph=True)] == [(2, 1), (6, 5)]
+
+
+def test_the_links_section_is_replaced_and_the_rest_kept(tmp_path: Path):
+    path = tmp_path / "EVALUATION.md"
+    path.write_text("# Evaluation\n\n## Roles\n\nold roles\n\n## Links\n\nold links\n\n## Systems\n\n- a\n")
+    write_links_section(path, "## Links\n\nnew links\n")
+    text = path.read_text()
+    assert "old links" not in text and "new links" in text
+    assert text.index("## Roles") < text.index("## Links") < text.index("## Systems") and "- a" in text
+    fresh = tmp_path / "other.md"
+    write_links_section(fresh, "## Links\n\nx\n")
+    assert fresh.read_text().startswith("# Evaluation\n\n## Links")
+
+
+@pytest.mark.slow
+def test_links_eval_and_train_commands_on_a_generated_corpus(tmp_path: Path):
+    root = write_link_corpus(tmp_path / "annotations", n_docs=8, paragraphs=3)
+    report = tmp_path / "EVALUATION.md"
+    report.write_text("# Evaluation\n\n## Real sentences\n\nkept\n")
+    result = runner.invoke(app, ["links", "eval", "--annotations", str(root), "--folds", "2", "--out", str(report),
+                                 "--json", str(tmp_path / "links.json"), "--grouping", "document"])
+    assert result.exit_code == 0, result.output
+    text = report.read_text()
+    assert "kept" in text and "## Links" in text and "| link_model | gold |" in text
+    results = json.loads((tmp_path / "links.json").read_text())
+    scores = results["groupings"]["document"]
+    assert scores["link_model"]["gold"]["all"]["link"]["f1"] > scores["no_link"]["gold"]["all"]["link"]["f1"] == 0.0
+    assert results["links"] == sum(1 for p in (root / "links").glob("*.jsonl") for _ in p.open())
+
+    result = runner.invoke(app, ["links", "train", "--annotations", str(root), "--model-dir", str(tmp_path / "m"),
+                                 "--set", "C=0.1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "m" / "links" / "links.safetensors").exists()
+    assert json.loads((tmp_path / "m" / "links" / "config.json").read_text())["settings"]["C"] == 0.1
+
+
+def test_links_commands_explain_what_is_missing(tiny_corpus: Path, tmp_path: Path):
+    result = runner.invoke(app, ["links", "eval", "--annotations", str(tiny_corpus), "--out", str(tmp_path / "e.md")])
+    assert result.exit_code == 1 and "is annotated for links" in result.output.replace("\n", " ")
+    result = runner.invoke(app, ["links", "train", "--annotations", str(tiny_corpus), "--model-dir", str(tmp_path),
+                                 "--set", "colour=red"])
+    assert result.exit_code == 1 and "colour" in result.output
+    result = runner.invoke(app, ["links", "train", "--annotations", str(tiny_corpus), "--model-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "is annotated for links" in result.output.replace("\n", " ")
+
+
+def test_rewriting_the_sentence_report_keeps_the_links_section(tmp_path: Path):
+    from argmine.training.links_eval import keep_links_section
+
+    path = tmp_path / "EVALUATION.md"
+    path.write_text("# Evaluation\n\nold\n\n## Links\n\nlink table\n\n## Later\n\nx\n")
+    assert keep_links_section(path, "# Evaluation\n\nnew\n") == "# Evaluation\n\nnew\n\n## Links\n\nlink table\n"
+    assert keep_links_section(tmp_path / "missing.md", "# E\n") == "# E\n"
+
+
+@pytest.mark.slow
+def test_argmine_eval_with_links_writes_both_reports(tmp_path: Path):
+    root = write_link_corpus(tmp_path / "annotations", n_docs=6, paragraphs=3)
+    out, json_out = tmp_path / "EVALUATION.md", tmp_path / "evaluation.json"
+    result = runner.invoke(app, ["eval", "--annotations", str(root), "--folds", "2", "--systems", "majority",
+                                 "--links", "--out", str(out), "--json", str(json_out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.index("## Real sentences") < text.index("## Links")
+    assert (tmp_path / "evaluation-links.json").exists()
+    # Rerunning the sentence evaluation alone keeps the link results.
+    result = runner.invoke(app, ["eval", "--annotations", str(root), "--folds", "2", "--systems", "majority",
+                                 "--out", str(out), "--json", str(json_out)])
+    assert result.exit_code == 0 and "## Links" in out.read_text()
+
+
+def test_link_agreement_counts_pairs_links_and_types(tiny_linked_corpus: Path, tmp_path: Path):
+    second = tmp_path / "second.jsonl"
+    second.write_text("\n".join(json.dumps(l) for l in [
+        {"doc_id": "tiny-a", "source": 2, "target": 1, "type": "support"},
+        {"doc_id": "tiny-a", "source": 3, "target": 1, "type": "support"},
+        {"doc_id": "tiny-a", "source": 4, "target": 5, "type": "support"}]) + "\n")
+    result = runner.invoke(app, ["links", "agreement", str(tiny_linked_corpus / "links"), str(second),
+                                 "--annotations", str(tiny_linked_corpus)])
+    assert result.exit_code == 0, result.output
+    # tiny-a only (the second pass's document): 5 arguing sentences, 20 ordered pairs; 2 of 3 links shared.
+    assert "1 documents, 20 ordered pairs" in result.output and "first 2, second 3, both 2" in result.output
+    assert "F1 (second vs first) 0.800" in result.output and "typed F1 0.400" in result.output

@@ -1,0 +1,278 @@
+"""``argmine links eval``: cross-validated link precision / recall / F1 against baselines.
+
+Folds are grouped by document or by paragraph; only documents annotated for
+links take part. Each fold trains the link model on the other folds (gold roles)
+and predicts the held-out sentences twice: with gold roles, and with roles and
+stances predicted by a sentence model fitted on the same training fold (by
+default a class-weighted logistic regression over the frozen sentence vectors;
+any ``RoleModel`` can take its place). A gold link whose source is held out
+counts even where its target is not, so links the split cuts are misses.
+Scores are exact source -> target, and source -> target with type, pooled over
+folds and reported for all sentences and per source (seed apart from authored).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from argmine.models.link_features import CLAIM, LinkDocument, documents_from_records, frozen_vectors
+from argmine.models.links import Link, LinkModel, link_f1, window_coverage
+from argmine.models.scheme import HEADS, ROLES, STANCES
+from argmine.training.corpus import fingerprint, linked_documents, load_corpus, load_links
+
+Records = list[dict[str, Any]]
+ProbaFn = Callable[[Sequence[str]], dict[str, np.ndarray]]
+# Fit on annotated training records, return a function giving "role" and "stance" probabilities for texts.
+RoleModel = Callable[[Records], ProbaFn]
+Grouping = Literal["document", "paragraph"]
+PREMISE = ROLES.index("premise")
+
+
+class LinkEvaluationError(ValueError):
+    """The corpus cannot be evaluated for links as asked."""
+
+
+# ---- baselines ---------------------------------------------------------------------
+def nearest_preceding_claim(docs: Sequence[LinkDocument], same_paragraph: bool = False) -> list[Link]:
+    """Each premise supports the nearest claim before it (within its paragraph if asked)."""
+    out = []
+    for doc in docs:
+        role = doc.role_proba.argmax(1)
+        for i in np.flatnonzero(role == PREMISE):
+            for j in range(i - 1, -1, -1):
+                if same_paragraph and doc.paragraphs[j] != doc.paragraphs[i]:
+                    break
+                if role[j] == CLAIM:
+                    out.append(Link(doc.doc_id, doc.sent_ids[i], doc.sent_ids[j], "support", 1.0))
+                    break
+    return out
+
+
+def no_link(docs: Sequence[LinkDocument]) -> list[Link]:
+    return []
+
+
+# ---- predicted roles ---------------------------------------------------------------------
+def frozen_role_model(records: Records) -> ProbaFn:
+    """Role and stance from class-weighted LR over the frozen sentence vectors (cheap, out-of-fold)."""
+    from sklearn.linear_model import LogisticRegression
+
+    vectors = frozen_vectors()
+    X = vectors([r["text"] for r in records])
+    models = {}
+    for head, labels in (("role", ROLES), ("stance", STANCES)):
+        y = [labels.index(r[head]) for r in records]
+        models[head] = (LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000).fit(X, y)
+                        if len(set(y)) > 1 else y[0])
+
+    def predict(texts: Sequence[str]) -> dict[str, np.ndarray]:
+        Z = vectors(list(texts))
+        out = {}
+        for head, labels in (("role", ROLES), ("stance", STANCES)):
+            model, proba = models[head], np.zeros((len(texts), len(labels)), dtype=np.float32)
+            if isinstance(model, int):
+                proba[:, model] = 1.0
+            else:
+                proba[:, model.classes_] = model.predict_proba(Z)
+            out[head] = proba
+        return out
+
+    return predict
+
+
+def fixed_role_model(predict_proba: ProbaFn) -> RoleModel:
+    """A sentence model that is not refitted per fold (e.g. a saved labeler's ``predict_proba``)."""
+    return lambda records: predict_proba
+
+
+def labeler_role_model(model_dir: Path) -> RoleModel:
+    from argmine.models.labeler import SentenceLabeler
+
+    labeler = SentenceLabeler.load(model_dir)
+    return fixed_role_model(lambda texts: {h: p for h, p in labeler.predict_proba(list(texts)).items() if h in HEADS})
+
+
+# ---- cross-validation ---------------------------------------------------------------------
+@dataclass
+class LinkSystem:
+    name: str
+    description: str
+    predict: Callable[[Sequence[LinkDocument]], list[Link]] | None  # None: the trained link model
+
+
+BASELINES = [
+    LinkSystem("no_link", "predicts no link", no_link),
+    LinkSystem("nearest_claim", "each premise supports the nearest preceding claim", nearest_preceding_claim),
+    LinkSystem("nearest_claim_paragraph", "each premise supports the nearest preceding claim of its paragraph",
+               lambda docs: nearest_preceding_claim(docs, same_paragraph=True)),
+]
+
+
+def _folds(records: Records, grouping: Grouping, k: int, seed: int) -> list[set[int]]:
+    key = "doc_id" if grouping == "document" else "section"
+    groups = sorted({r[key] for r in records})
+    if len(groups) < 2:
+        raise LinkEvaluationError(f"grouping by {grouping} needs at least 2 groups, found {len(groups)}")
+    order = np.random.default_rng(seed).permutation(len(groups))
+    fold_of = {groups[g]: n % min(k, len(groups)) for n, g in enumerate(order)}
+    folds: list[set[int]] = [set() for _ in range(min(k, len(groups)))]
+    for i, r in enumerate(records):
+        folds[fold_of[r[key]]].add(i)
+    return folds
+
+
+def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: Grouping, folds: int,
+                   role_model: RoleModel, model_settings: dict[str, Any] | None = None,
+                   seed: int = 13, unlinked: Records = ()) -> dict[str, dict[str, list[Link]]]:
+    """Pooled out-of-fold links per system and role mode (``gold`` / ``predicted``).
+
+    ``unlinked``: annotated sentences of documents without link annotations; the
+    sentence model of the fold learns from them too (they are never tested).
+    """
+    out: dict[str, dict[str, list[Link]]] = {}
+    names = ["link_model"] + [s.name for s in BASELINES]
+    for name in names:
+        out[name] = {"gold": [], "predicted": []}
+    for held in _folds(records, grouping, folds, seed):
+        train = [r for i, r in enumerate(records) if i not in held]
+        test = [r for i, r in enumerate(records) if i in held]
+        train_docs = documents_from_records(train)
+        kept = {(r["doc_id"], r["sent_id"]) for r in train}
+        train_links = [l for l in links if (l["doc_id"], l["source"]) in kept and (l["doc_id"], l["target"]) in kept]
+        model = LinkModel(seed=seed, **(model_settings or {})).fit(train_docs, train_links)
+        gold_docs = documents_from_records(test)
+        proba = role_model(train + list(unlinked))([r["text"] for r in test])
+        predicted_docs = _with_predicted_roles(gold_docs, test, proba)
+        for mode, docs in (("gold", gold_docs), ("predicted", predicted_docs)):
+            out["link_model"][mode] += model.predict(docs)
+            for system in BASELINES:
+                out[system.name][mode] += system.predict(docs)
+    return out
+
+
+def _with_predicted_roles(docs: list[LinkDocument], records: Records,
+                          proba: dict[str, np.ndarray]) -> list[LinkDocument]:
+    row = {(r["doc_id"], r["sent_id"]): k for k, r in enumerate(records)}
+    out = []
+    for doc in docs:
+        index = [row[(doc.doc_id, s)] for s in doc.sent_ids]
+        out.append(doc.with_probabilities(proba["role"][index], proba["stance"][index]))
+    return out
+
+
+def scores(predicted: Sequence[Link], gold: Sequence[dict[str, Any]], records: Records) -> dict[str, Any]:
+    """Untyped and typed P/R/F1 on all sentences and per source (by the source sentence's record)."""
+    source_of = {(r["doc_id"], r["sent_id"]): r["source"] for r in records}
+    out = {}
+    for subset in ["all"] + sorted({r["source"] for r in records}):
+        keep = (lambda d, s: True) if subset == "all" else (lambda d, s, sub=subset: source_of.get((d, s)) == sub)
+        p = [l for l in predicted if keep(l.doc_id, l.source)]
+        g = [l for l in gold if keep(l["doc_id"], l["source"])]
+        out[subset] = {"link": link_f1(p, g), "typed": link_f1(p, g, typed=True)}
+    return out
+
+
+def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Grouping] = ("document", "paragraph"),
+                        role_model: RoleModel = frozen_role_model, role_model_name: str = "frozen_lr",
+                        model_settings: dict[str, Any] | None = None, seed: int = 13) -> dict[str, Any]:
+    """Every system under every grouping, with gold and predicted roles."""
+    linked = set(linked_documents(corpus_dir))
+    if not linked:
+        raise LinkEvaluationError(f"no document of {corpus_dir} is annotated for links (no {corpus_dir}/links/*.jsonl)")
+    everything = load_corpus(corpus_dir)
+    records = [r for r in everything if r["doc_id"] in linked]
+    unlinked = [r for r in everything if r["doc_id"] not in linked]
+    links = load_links(corpus_dir)
+    docs = documents_from_records(records)
+    source_of = {(r["doc_id"], r["sent_id"]): r["source"] for r in records}
+    results: dict[str, Any] = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "corpus_fingerprint": fingerprint(corpus_dir), "folds": folds, "role_model": role_model_name,
+        "documents": len(linked), "sentences": len(records), "links": len(links),
+        "attack": sum(l["type"] == "attack" for l in links),
+        "links_by_source": dict(sorted(Counter(source_of[(l["doc_id"], l["source"])] for l in links).items())),
+        "window_coverage": window_coverage(docs, links, 10),
+        "systems": {"link_model": "pair logistic regression (models/links.py), window by 90% gold coverage",
+                    **{s.name: s.description for s in BASELINES}},
+        "groupings": {},
+    }
+    for grouping in groupings:
+        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed, unlinked)
+        results["groupings"][grouping] = {name: {mode: scores(found, links, records) for mode, found in by_mode.items()}
+                                          for name, by_mode in pooled.items()}
+    return results
+
+
+# ---- report ---------------------------------------------------------------------
+def render_links_section(results: dict[str, Any], command: str) -> str:
+    """The ``## Links`` section of EVALUATION.md."""
+    cover = results["window_coverage"]
+    lines = [
+        "## Links", "",
+        f"Made by `{command}` on {results['created']} (corpus fingerprint `{results['corpus_fingerprint']}`). "
+        f"{results['documents']} documents annotated for links, {results['sentences']} sentences, "
+        f"{results['links']} gold links ({results['attack']} attack; by source of the linking sentence: "
+        + ", ".join(f"{s} {n}" for s, n in results["links_by_source"].items()) + "). "
+        f"{results['folds']}-fold cross-validation; each fold trains the link model on gold roles of the other folds. "
+        "Exact match of source -> target (`link`) and of source -> target with its type (`typed`), pooled over "
+        f"folds. Predicted roles come from `{results['role_model']}` fitted on the same training fold.", "",
+        "Share of gold links whose ends are at most w sentences apart (the candidate window is the smallest w "
+        "keeping 90% of the training links):", "",
+        "| w | " + " | ".join(str(w) for w in cover) + " |", "|---" * (len(cover) + 1) + "|",
+        "| kept | " + " | ".join(f"{v:.2f}" for v in cover.values()) + " |", "",
+    ]
+    for grouping, by_system in results["groupings"].items():
+        subsets = list(next(iter(next(iter(by_system.values())).values())))
+        for subset in subsets:
+            lines += [f"### Grouped by {grouping}: {subset} sentences", "",
+                      "| system | roles | link P | link R | link F1 | typed F1 | predicted | gold |",
+                      "|---|---|---|---|---|---|---|---|"]
+            for name, by_mode in by_system.items():
+                for mode in ("gold", "predicted"):
+                    s = by_mode[mode][subset]
+                    lines.append(f"| {name} | {mode} | {s['link']['precision']:.3f} | {s['link']['recall']:.3f} | "
+                                 f"{s['link']['f1']:.3f} | {s['typed']['f1']:.3f} | {s['link']['predicted']} | "
+                                 f"{s['link']['gold']} |")
+            lines.append("")
+    lines += ["Systems:", ""] + [f"- `{n}`: {d}" for n, d in results["systems"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_links_section(path: Path, section: str) -> None:
+    """Replace the ``## Links`` section of a Markdown file (or append it), keeping everything else."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Evaluation\n"
+    lines = text.splitlines()
+    start = next((k for k, line in enumerate(lines) if line.strip() == "## Links"), None)
+    if start is None:
+        new = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = next((k for k in range(start + 1, len(lines)) if lines[k].startswith("## ")), len(lines))
+        new = "\n".join(lines[:start]) + ("\n" if start else "") + section
+        if end < len(lines):
+            new += "\n" + "\n".join(lines[end:]) + "\n"
+    path.write_text(new, encoding="utf-8")
+
+
+def keep_links_section(path: Path, new_text: str) -> str:
+    """``new_text`` with the ``## Links`` section of the file at ``path`` carried over, so rewriting the
+    sentence-level report does not drop the link results."""
+    if not path.exists():
+        return new_text
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next((k for k, line in enumerate(lines) if line.strip() == "## Links"), None)
+    if start is None or any(line.strip() == "## Links" for line in new_text.splitlines()):
+        return new_text
+    end = next((k for k in range(start + 1, len(lines)) if lines[k].startswith("## ")), len(lines))
+    return new_text.rstrip("\n") + "\n\n" + "\n".join(lines[start:end]).rstrip("\n") + "\n"
+
+
+def write_json(path: Path, results: dict[str, Any]) -> None:
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
