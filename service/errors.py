@@ -19,13 +19,14 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from argmine.service.auth import Unauthorized
+from argmine.service.auth import Forbidden, Unauthorized
 from argmine.service.batcher import BatcherStopped, BatchFailed, QueueFull
 from argmine.service.disconnect import ClientGone
 from argmine.service.formats import ImportFormatError
 from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
 from argmine.service.predictor import ModelLoadError, ModelNotLoaded
 from argmine.service.registry import RegistryError, UnknownVersion
+from argmine.service.tokens import TokenError
 from argmine.training.corpus import CorpusError
 
 log = logging.getLogger("argmine.errors")
@@ -63,6 +64,7 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     MalformedJSON: (400, "malformed_json"),
     InvalidEncoding: (400, "invalid_encoding"),
     Unauthorized: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
     UnknownVersion: (404, "not_found"),
     UnknownJob: (404, "not_found"),
     JobRunning: (409, "conflict"),
@@ -74,6 +76,7 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     RequestValidationError: (422, "validation_error"),
     ValidationError: (422, "validation_error"),
     ImportFormatError: (422, "invalid_import"),
+    TokenError: (422, "validation_error"),
     ModelLoadError: (422, "model_unusable"),
     QueueFull: (429, "overloaded"),
     ClientGone: (499, "client_gone"),  # nginx's code: nobody reads it, the metrics do
