@@ -12,11 +12,14 @@ from typing import Optional
 import typer
 
 from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR
+from argmine.team_cli import db_app, tokens_app
 
 app = typer.Typer(help="argmine: find claims, premises, stances and risks in texts on e-democracy.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 annotations_app = typer.Typer(help="Check and summarise the annotated corpus.", no_args_is_help=True)
 app.add_typer(annotations_app, name="annotations")
+app.add_typer(db_app, name="db")
+app.add_typer(tokens_app, name="tokens")
 
 
 def fail(message: str, code: int = 1) -> None:
