@@ -130,12 +130,12 @@ def tokens_revoke(
     data_dir: Optional[Path] = _DATA_DIR, database_url: Optional[str] = _DATABASE,
 ) -> None:
     """Revoke tokens; every replica refuses them from the next request on."""
-    from argmine.service.tokens import TokenError, TokenStore
+    from argmine.service.tokens import TokenError, TokenStore, UnknownToken
 
     with _engine(data_dir, database_url, upgrade=True) as engine:
         try:
             revoked = TokenStore(engine).revoke(name, token_id, _operator())
-        except TokenError as exc:
+        except (TokenError, UnknownToken) as exc:
             _fail(str(exc))
     for t in revoked:
         typer.echo(f"revoked token {t.id} of {t.name} ({t.role})")

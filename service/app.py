@@ -29,7 +29,7 @@ from argmine.service.metrics import ServiceMetrics
 from argmine.service.middleware import BodyLimit, RequestMetrics
 from argmine.service.predictor import ActiveModel, LabelerFactory, load_labeler
 from argmine.service.registry import Registry
-from argmine.service.routes import annotations, health, jobs, label, models, suggestions
+from argmine.service.routes import annotations, health, jobs, label, models, suggestions, tokens
 from argmine.service.settings import Settings
 from argmine.service.state import SharedState
 from argmine.service.store import AnnotationStore
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
                   description="Policy-argument mining: claims, premises, stances and risks per sentence. "
                               "Writes need `Authorization: Bearer <token>`.")
     errors.install(app)
-    for module in (label, annotations, suggestions, models, jobs, health):
+    for module in (label, annotations, suggestions, models, jobs, tokens, health):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)  # added last = outermost: sees every answer, 413s included

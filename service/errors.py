@@ -26,7 +26,7 @@ from argmine.service.formats import ImportFormatError
 from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
 from argmine.service.predictor import ModelLoadError, ModelNotLoaded
 from argmine.service.registry import RegistryError, UnknownVersion
-from argmine.service.tokens import TokenError
+from argmine.service.tokens import TokenError, UnknownToken
 from argmine.training.corpus import CorpusError
 
 log = logging.getLogger("argmine.errors")
@@ -67,6 +67,7 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     Forbidden: (403, "forbidden"),
     UnknownVersion: (404, "not_found"),
     UnknownJob: (404, "not_found"),
+    UnknownToken: (404, "not_found"),
     JobRunning: (409, "conflict"),
     JobFinished: (409, "conflict"),
     CorpusError: (409, "invalid_corpus"),  # the server's corpus, not the request, needs fixing

@@ -30,7 +30,11 @@ BOOTSTRAP = "admin"  # the name writes made with ARGMINE_API_TOKEN or <data_dir>
 
 
 class TokenError(ValueError):
-    """A token request that cannot be carried out (bad name or role, nothing to revoke)."""
+    """A token request that cannot be carried out (bad name or role)."""
+
+
+class UnknownToken(LookupError):
+    """No active token matches (nothing to revoke)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ class TokenStore:
                 row.revoked_at, row.revoked_by = utcnow(), revoked_by
         if not rows:
             which = f"id {token_id}" if token_id is not None else f"name {name!r}"
-            raise TokenError(f"no active token with {which}; `argmine tokens list` shows them")
+            raise UnknownToken(f"no active token with {which}; `argmine tokens list` shows them")
         return [TokenInfo.of(row) for row in rows]
 
     def verify(self, token: str) -> Principal | None:
