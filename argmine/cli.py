@@ -280,10 +280,30 @@ def serve_command(
         Registry(settings.models_dir, settings.model_dir).default
     except RegistryError as exc:
         fail(str(exc))
+    _upgrade_database(settings)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # One worker: the batcher coalesces requests inside one process, and training
     # jobs are tracked by it; scale with more machines, not more workers.
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.lower(), workers=1)
+
+
+def _upgrade_database(settings) -> None:
+    """Migrate before the server starts (the app does it too, under the same lock): a refusal is one
+    clear line here instead of a failed lifespan's traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from argmine.service import migrate
+    from argmine.service.db import make_engine
+
+    engine = make_engine(settings.db_url)
+    try:
+        migrate.upgrade(engine)
+    except migrate.SchemaTooNew as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"the database {settings.redacted()['database_url']} cannot be used: {exc}")
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":
