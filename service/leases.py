@@ -44,7 +44,9 @@ class Leases:
     def current(self, name: str) -> Lease | None:
         with self._sessions() as session:
             row = session.get(LeaseRow, name)
-            return None if row is None else Lease(row.name, row.holder, row.job_id, as_aware(row.expires_at))  # type: ignore[arg-type]
+            if row is None:
+                return None
+            return Lease(row.name, row.holder, row.job_id, as_aware(row.expires_at))  # type: ignore[arg-type]
 
     def acquire(self, name: str, seconds: float, job_id: str | None = None) -> Acquired | Lease:
         """The slot for ``seconds``: ``Acquired``, or the live ``Lease`` of whoever holds it."""

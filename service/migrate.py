@@ -106,6 +106,7 @@ def _locked(engine: Engine) -> Iterator[Connection]:
             finally:
                 connection.rollback()
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY})
+                connection.execute(text("RESET lock_timeout"))  # the connection goes back to the app's pool
                 connection.commit()
         return
     database = engine.url.database if engine.dialect.name == "sqlite" else None

@@ -149,7 +149,8 @@ class ActiveModel:
         return True
 
     async def activate(self, version: str, by: str | None = None) -> str | None:
-        """Switch to ``version`` on every replica; returns the previous version. Raises and changes nothing on failure."""
+        """Switch to ``version`` here, and through the database on every replica; returns the previous
+        version. Raises and changes nothing on failure."""
         async with self._lock:
             info = self.registry.get(version)
             previous = self._current[0] if self._current else None

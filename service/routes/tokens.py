@@ -63,7 +63,8 @@ def list_tokens(services: Services = Depends(get_services)) -> dict[str, Any]:
 
 
 @router.post("/v1/tokens/{token_id}/revoke", response_model=TokenOut,
-             responses={**_ERRORS, 404: {"model": ErrorOut}}, summary="Revoke a token at once, on every replica (admin)")
+             responses={**_ERRORS, 404: {"model": ErrorOut}},
+             summary="Revoke a token at once, on every replica (admin)")
 def revoke_token(token_id: int, services: Services = Depends(get_services), who: Principal = ADMIN) -> dict[str, Any]:
     (info,) = services.tokens.revoke(token_id=token_id, revoked_by=who.name)
     return _out(info)
