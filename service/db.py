@@ -69,9 +69,9 @@ class JobRow(Base):
     decision: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(200))
-    # The service process that runs it; another replica asks it to stop through cancel_requested.
+    # The service process that runs it; another replica asks it to stop by naming who cancels here.
     replica: Mapped[str | None] = mapped_column(String(64))
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancel_requested_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class TokenRow(Base):

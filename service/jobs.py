@@ -82,7 +82,7 @@ class _Running:
     process: BaseProcess | None = None
     task: asyncio.Task | None = None
     staging: Path | None = None
-    cancelled: bool = False
+    cancelled: str | None = None  # who cancelled it
     stopping: bool = False
 
 
@@ -257,12 +257,12 @@ class JobManager:
         """Keep the lease; stop when another replica asked to cancel, or when the lease was lost."""
         try:
             kept = await asyncio.to_thread(self.leases.renew, TRAINING, self.lease_seconds, job_id)
-            asked = await asyncio.to_thread(lambda: self._row(job_id).cancel_requested)
+            asked = await asyncio.to_thread(lambda: self._row(job_id).cancel_requested_by)
         except Exception:  # noqa: BLE001 - a database hiccup: try again on the next beat
             log.warning("could not renew the training lease of job %s", job_id, exc_info=True)
             return
         if asked:
-            entry.cancelled = True
+            entry.cancelled = asked
         elif not kept:
             log.error("job %s lost its training lease (the database was unreachable too long); stopping it", job_id)
             entry.stopping = True
@@ -272,7 +272,7 @@ class JobManager:
     async def _outcome(self, job_id: str, entry: _Running, exitcode: int | None) -> dict[str, Any]:
         job_dir = self.settings.jobs_dir / job_id
         if entry.cancelled:
-            return {"status": "cancelled", "error": "cancelled by request; the active model is unchanged"}
+            return {"status": "cancelled", "error": f"cancelled by {entry.cancelled}; the active model is unchanged"}
         if entry.stopping:
             return {"status": "failed", "error": "the service stopped during training; the active model is unchanged"}
         result = _read(job_dir / "result.json") if exitcode == 0 else None
@@ -311,25 +311,25 @@ class JobManager:
                 setattr(row, key, value)
 
     # ---- reading and cancelling ---------------------------------------------------------
-    async def cancel(self, job_id: str) -> dict[str, Any]:
+    async def cancel(self, job_id: str, by: str = "request") -> dict[str, Any]:
         entry = self._running.get(job_id)
         if entry is None:
             row = await asyncio.to_thread(self._row, job_id)  # UnknownJob if there is no such job at all
             if row.status != "running":
                 raise JobFinished(f"job {job_id} is not running")
-            return await self._cancel_elsewhere(job_id)
-        entry.cancelled = True
+            return await self._cancel_elsewhere(job_id, by)
+        entry.cancelled = by
         if entry.process is not None and entry.process.is_alive():
             entry.process.terminate()
         if entry.task is not None:
             await asyncio.shield(entry.task)
         return self.get(job_id)
 
-    async def _cancel_elsewhere(self, job_id: str) -> dict[str, Any]:
+    async def _cancel_elsewhere(self, job_id: str, by: str) -> dict[str, Any]:
         """Flag a job another replica runs; it stops on its next heartbeat. Answers once it has, or after a while."""
         def flag() -> None:
             with self.store.session() as session, session.begin():
-                session.execute(update(JobRow).where(JobRow.id == job_id).values(cancel_requested=True))
+                session.execute(update(JobRow).where(JobRow.id == job_id).values(cancel_requested_by=by))
 
         await asyncio.to_thread(flag)
         loop = asyncio.get_running_loop()

@@ -38,8 +38,9 @@ def get_job(job_id: str, services: Services = Depends(get_services)) -> dict[str
     return services.jobs.get(job_id)
 
 
-@router.post("/v1/jobs/{job_id}/cancel", response_model=JobOut, dependencies=[ADMIN],
+@router.post("/v1/jobs/{job_id}/cancel", response_model=JobOut,
              responses={code: {"model": ErrorOut} for code in (401, 403, 404, 409)}, summary="Stop a running job")
-async def cancel_job(job_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:
+async def cancel_job(job_id: str, services: Services = Depends(get_services),
+                     who: Principal = ADMIN) -> dict[str, Any]:
     """Kills the training process; the active model stays as it is."""
-    return await services.jobs.cancel(job_id)
+    return await services.jobs.cancel(job_id, by=who.name)

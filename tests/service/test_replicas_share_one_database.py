@@ -56,6 +56,7 @@ def test_one_training_job_across_replicas_and_a_cancel_reaches_the_one_running_i
         cancelled = two.post(f"/v1/jobs/{job['id']}/cancel", headers=AUTH)  # the other replica runs it
         assert cancelled.status_code == 200, cancelled.text
         assert cancelled.json()["status"] == "cancelled"
+        assert cancelled.json()["error"].startswith("cancelled by admin")  # who stopped it, on record
         assert one.get(f"/v1/jobs/{job['id']}").json()["status"] == "cancelled"
         again = two.post("/v1/train", json={"config": TINY}, headers=AUTH)  # the slot is free
         assert again.status_code == 202, again.text

@@ -19,7 +19,7 @@ def upgrade() -> None:
     with op.batch_alter_table("jobs") as table:
         table.add_column(sa.Column("created_by", sa.String(200)))
         table.add_column(sa.Column("replica", sa.String(64)))
-        table.add_column(sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()))
+        table.add_column(sa.Column("cancel_requested_by", sa.String(200)))
     op.create_table(
         "tokens",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -53,7 +53,7 @@ def downgrade() -> None:
     op.drop_table("service_state")
     op.drop_table("tokens")
     with op.batch_alter_table("jobs") as table:
-        table.drop_column("cancel_requested")
+        table.drop_column("cancel_requested_by")
         table.drop_column("replica")
         table.drop_column("created_by")
     with op.batch_alter_table("annotations") as table:
