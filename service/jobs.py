@@ -188,8 +188,9 @@ class JobManager:
             raise JobRunning(f"job {got.job_id} is still running on another service replica; wait for it or "
                              f"cancel it")
         if got.taken_over is not None and got.taken_over.job_id:
-            # Its replica stopped renewing: that job died with it.
+            # Its replica stopped renewing: that job died with it, and its half-written model goes.
             await asyncio.to_thread(self._fail_orphans, got.taken_over.job_id)
+            await asyncio.to_thread(self.registry.staging_dir, got.taken_over.job_id)
 
     async def _launch(self, job_id: str, entry: _Running, config: dict[str, Any], force: bool,
                       by: str | None) -> None:
