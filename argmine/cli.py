@@ -280,8 +280,8 @@ def serve_command(
         Registry(settings.models_dir, settings.model_dir).default
     except RegistryError as exc:
         fail(str(exc))
-    _upgrade_database(settings)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _upgrade_database(settings)
     # One worker: the batcher coalesces requests inside one process, and training
     # jobs are tracked by it; scale with more machines, not more workers.
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.lower(), workers=1)

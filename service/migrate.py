@@ -27,6 +27,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger("argmine.migrate")
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin on every start otherwise
 SCRIPTS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001_baseline"
 # pg_advisory_lock takes one bigint; this one spells "argmine" in ASCII, so it is recognisable in pg_locks.
