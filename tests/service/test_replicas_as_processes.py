@@ -50,9 +50,16 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Server:
+        return self.launch().ready(timeout)
+
+    def launch(self) -> Server:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                             start_new_session=True)
+        return self
+
+    def ready(self, timeout: float = 60) -> Server:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while True:
             assert self.process.poll() is None, f"{self.name} exited at start:\n{self.log.read_text()[-3000:]}"
@@ -168,7 +175,8 @@ def test_acknowledged_writes_survive_a_sigkill_and_restart(tmp_path, database_ur
 def test_two_replicas_act_as_one_and_lose_nothing_when_one_is_killed(tmp_path, database_url, servers):
     write_fake_model(tmp_path / "data" / "models" / "v2", "v2")
     one, two = Server(tmp_path, "one", database_url), Server(tmp_path, "two", database_url)
-    servers += [one.start(), two.start()]
+    servers += [one.launch(), two.launch()]  # together, on an empty database: one migrates, the other waits
+    one.ready(), two.ready()
     with Writers([one, two], threads=4) as writers:
         writers.wait_for(25)
         one.kill()
