@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from argmine.service.auth import Unauthorized
+from argmine.service.auth import Forbidden, Unauthorized
 from argmine.service.batcher import BatcherStopped, BatchFailed, QueueFull
 from argmine.service.disconnect import ClientGone
 from argmine.extraction.errors import DamagedDocument, EmptyDocument, NoTextLayer, TooLong, UnsupportedFormat
@@ -27,6 +27,7 @@ from argmine.service.formats import ImportFormatError
 from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
 from argmine.service.predictor import ModelLoadError, ModelNotLoaded
 from argmine.service.registry import RegistryError, UnknownVersion
+from argmine.service.tokens import TokenError, UnknownToken
 from argmine.training.corpus import CorpusError
 
 log = logging.getLogger("argmine.errors")
@@ -64,8 +65,10 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     MalformedJSON: (400, "malformed_json"),
     InvalidEncoding: (400, "invalid_encoding"),
     Unauthorized: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
     UnknownVersion: (404, "not_found"),
     UnknownJob: (404, "not_found"),
+    UnknownToken: (404, "not_found"),
     JobRunning: (409, "conflict"),
     JobFinished: (409, "conflict"),
     CorpusError: (409, "invalid_corpus"),  # the server's corpus, not the request, needs fixing
@@ -80,6 +83,7 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     DamagedDocument: (422, "unreadable_document"),
     EmptyDocument: (422, "empty_document"),
     UnsupportedFormat: (415, "unsupported_media_type"),
+    TokenError: (422, "validation_error"),
     ModelLoadError: (422, "model_unusable"),
     QueueFull: (429, "overloaded"),
     ClientGone: (499, "client_gone"),  # nginx's code: nobody reads it, the metrics do

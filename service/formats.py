@@ -29,8 +29,8 @@ EXPORTED = ("text", "role", "stance", "risk", "doc_id", "start", "end", "annotat
 # Keys other tools (or argmine itself) add that say nothing about the annotation:
 # an export's ids, corpus bookkeeping, and /v1/label output, which can be corrected
 # and imported as is.
-_IGNORED = {"id", "created_at", "created", "sent_id", "source", "section", "paragraph", "probabilities",
-            "entropy", "uncertainty", "model_version", "comments", "Comments"}
+_IGNORED = {"id", "created_at", "created_by", "created", "sent_id", "source", "section", "paragraph",
+            "probabilities", "entropy", "uncertainty", "model_version", "comments", "Comments"}
 
 Parsed = list[tuple[str, dict[str, Any]]]
 

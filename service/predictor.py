@@ -3,8 +3,10 @@
 ``predict_batch`` reads the current ``(version, labeler)`` pair once per forward, so
 a batch is never split across models and every sentence is tagged with the version
 that produced it. Activation loads the new model off the event loop first, then
-persists the pointer, then swaps the reference: requests in flight finish on the
-model they started with, and a model that fails to load changes nothing.
+records the choice in the database, then swaps the reference: requests in flight
+finish on the model they started with, and a model that fails to load changes
+nothing. The choice lives in the database (``service.state``), so every replica
+finds it with ``sync``, which the app calls every ``model_poll_seconds``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from argmine.models.context import SentenceInput
-from argmine.service.registry import Registry
+from argmine.service.registry import Registry, UnknownVersion
+from argmine.service.state import ACTIVE_MODEL, SharedState
 
 if TYPE_CHECKING:  # torch comes with these; a training process importing this module needs neither
     import numpy as np
@@ -62,11 +65,13 @@ def load_labeler(path: Path) -> Labeler:
 
 
 class ActiveModel:
-    def __init__(self, registry: Registry, factory: LabelerFactory = load_labeler):
+    def __init__(self, registry: Registry, state: SharedState, factory: LabelerFactory = load_labeler):
         self.registry = registry
+        self.state = state
         self.factory = factory
         self._current: tuple[str, Labeler] | None = None
         self._lock = asyncio.Lock()
+        self._unusable: str | None = None  # a chosen version that failed to load here: not retried every poll
 
     @property
     def ready(self) -> bool:
@@ -101,25 +106,61 @@ class ActiveModel:
             raise ModelLoadError(f"model {version!r} at {info.path} cannot be loaded: {exc}") from exc
         return labeler
 
+    def chosen(self) -> str:
+        """The version the database names (or, before any choice, the file pointer of older releases),
+        falling back to the shipped default when its model is gone."""
+        stored = self.state.get(ACTIVE_MODEL)
+        if stored is None:
+            return self.registry.active_version()
+        try:
+            return self.registry.get(stored.value).version
+        except UnknownVersion:
+            log.warning("the active model %r is missing from %s; using the shipped default",
+                        stored.value, self.registry.root)
+            return self.registry.default.version
+
     async def start(self) -> str:
-        """Load the persisted active version (the shipped default on first start)."""
+        """Load the active version (the shipped default on first start)."""
         async with self._lock:
-            version = self.registry.active_version()
+            version = await asyncio.to_thread(self.chosen)
             labeler = await asyncio.to_thread(self._load, version)
             self._current = (version, labeler)
         log.info("serving model %s", version)
         return version
 
-    async def activate(self, version: str) -> str | None:
-        """Switch to ``version``; returns the previous version. Raises and changes nothing on failure."""
+    async def sync(self) -> bool:
+        """Follow a choice another replica made; True if this one switched."""
+        version = await asyncio.to_thread(self.chosen)
+        if self._current is not None and version == self._current[0] or version == self._unusable:
+            return False
+        async with self._lock:
+            if self._current is not None and version == self._current[0]:
+                return False
+            try:
+                labeler = await asyncio.to_thread(self._load, version)
+            except ModelLoadError:
+                self._unusable = version
+                log.exception("another replica activated %s, but it cannot be loaded here; still serving %s",
+                              version, self._current[0] if self._current else None)
+                return False
+            previous = self._current[0] if self._current else None
+            self._current = (version, labeler)
+            self._unusable = None
+        log.info("active model %s (was %s), chosen through another replica", version, previous)
+        return True
+
+    async def activate(self, version: str, by: str | None = None) -> str | None:
+        """Switch to ``version`` here, and through the database on every replica; returns the previous
+        version. Raises and changes nothing on failure."""
         async with self._lock:
             info = self.registry.get(version)
             previous = self._current[0] if self._current else None
             if info.version != previous:
                 labeler = await asyncio.to_thread(self._load, info.version)
-                await asyncio.to_thread(self.registry.set_active, info.version)
+                await asyncio.to_thread(self.state.set, ACTIVE_MODEL, info.version, by)
                 self._current = (info.version, labeler)  # one reference swap; in-flight batches keep theirs
             else:
-                await asyncio.to_thread(self.registry.set_active, info.version)
-        log.info("active model %s (was %s)", info.version, previous)
+                await asyncio.to_thread(self.state.set, ACTIVE_MODEL, info.version, by)
+            self._unusable = None
+        log.info("active model %s (was %s), chosen by %s", info.version, previous, by)
         return previous

@@ -1,7 +1,11 @@
-"""Model versions on disk and the persisted pointer to the active one.
+"""Model versions on disk, and the file pointer older releases kept the active one in.
 
     <data_dir>/models/<version>/   one directory per trained model (the saved-model format)
     <data_dir>/models/active.json  {"version": ...}; absent means the shipped default
+
+The active version now lives in the database (``service.state``) so that every
+replica agrees; ``active.json`` is read only while the database holds no choice
+yet, so a data dir from before keeps serving what it served.
 
 The shipped default (``Settings.model_dir``) is always listed and always a valid
 target, so a rollback to it never depends on data_dir. The pointer is replaced
@@ -139,6 +143,7 @@ class Registry:
         return self.default.version
 
     def set_active(self, version: str) -> None:
+        """Write the file pointer (kept for tools that read it; the service records its choice in the database)."""
         info = self.get(version)
         atomic_write_json(self.root / POINTER, {"version": info.version})
 

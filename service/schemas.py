@@ -74,7 +74,9 @@ class AnnotationIn(Strict):
     doc_id: str | None = Field(None, max_length=200)
     start: int | None = Field(None, ge=0)
     end: int | None = Field(None, ge=0)
-    annotator: str | None = Field(None, max_length=200)
+    annotator: str | None = Field(None, max_length=200, description=(
+        "Ignored by POST /v1/annotations: the annotator is the name of the token that sends it. "
+        "An admin's import keeps it (restoring a backup keeps who labelled what)."))
     note: str | None = Field(None, max_length=10_000)
 
     _text = field_validator("text")(_not_blank)
@@ -104,6 +106,7 @@ class AnnotationOut(BaseModel):
     annotator: str | None
     note: str | None
     created_at: str | None
+    created_by: str | None = Field(None, description="The name of the token that stored it.")
 
 
 class StoredAnnotation(AnnotationOut):
@@ -193,6 +196,7 @@ class JobOut(BaseModel):
     activated: bool
     decision: str | None
     error: str | None
+    created_by: str | None = Field(None, description="Who started it: the name of the token that asked.")
 
 
 class JobsOut(BaseModel):

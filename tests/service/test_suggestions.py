@@ -26,8 +26,8 @@ class GradedFake(FakeLabeler):
         return labels_from_proba(self.predict_proba(texts))
 
 
-def test_suggestions_are_the_least_certain_sentences_not_yet_annotated(tmp_path):
-    with running(tmp_path, labeler=GradedFake()) as client:
+def test_suggestions_are_the_least_certain_sentences_not_yet_annotated(tmp_path, database_url):
+    with running(tmp_path, labeler=GradedFake(), database_url=database_url) as client:
         assert client.get("/v1/suggestions").json() == {"items": []}
         text = "Level 7 here. Level 0 here. Level 9 here. Level 3 here."
         client.post("/v1/label", json={"documents": [{"id": "doc", "text": text}]})
