@@ -16,20 +16,21 @@ from importlib import metadata
 
 from fastapi import FastAPI
 
-from argmine.service import errors
+from argmine.service import errors, openapi, training_worker
 from argmine.service.auth import resolve_token
 from argmine.service.batcher import Batcher
 from argmine.service.db import make_engine
 from argmine.service.deps import Services
 from argmine.service.jobs import JobManager
 from argmine.service.metrics import ServiceMetrics
-from argmine.service.middleware import BodyLimit, RequestMetrics
+from argmine.service.middleware import AllowedMethods, BodyLimit, RequestMetrics
 from argmine.service.predictor import ActiveModel, LabelerFactory, load_labeler
 from argmine.service.registry import Registry
 from argmine.service.routes import annotations, health, jobs, label, models, suggestions
 from argmine.service.settings import Settings
 from argmine.service.store import AnnotationStore
 from argmine.service.suggestions import SuggestionPool
+from argmine.service.training_worker import TrainWorker
 
 log = logging.getLogger("argmine.service")
 
@@ -41,11 +42,13 @@ def _version() -> str:
         return "0+unknown"
 
 
-def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory | None = None,
+               train_worker: TrainWorker | None = None) -> FastAPI:
     """The app; ``labeler_factory(path)`` loads a model directory (default: ``SentenceLabeler.load``).
 
     Training jobs use the same factory to score the active model, so it must be a
-    module-level function (it crosses into the training process by pickling).
+    module-level function (it crosses into the training process by pickling), as must
+    ``train_worker``, what a job's process runs (default: ``training_worker.run``).
     """
     settings = settings or Settings()
     factory = labeler_factory or load_labeler
@@ -63,7 +66,7 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
         batcher: Batcher = Batcher(model.predict_batch, max_queue=settings.queue_size,
                                    batch_tokens=settings.batch_tokens, max_batch=settings.batch_sentences,
                                    max_wait_ms=settings.max_wait_ms, on_batch=metrics.observe_batch)
-        job_manager = JobManager(settings, store, registry, model, factory)
+        job_manager = JobManager(settings, store, registry, model, factory, worker=train_worker or training_worker.run)
         app.state.services = Services(settings, token, metrics, store, registry, model, batcher, job_manager,
                                       SuggestionPool(settings.suggestion_pool))
         try:
@@ -82,8 +85,10 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
                   description="Policy-argument mining: claims, premises, stances and risks per sentence. "
                               "Writes need `Authorization: Bearer <token>`.")
     errors.install(app)
+    openapi.install(app, settings)
     for module in (label, annotations, suggestions, models, jobs, health):
         app.include_router(module.router)
+    app.add_middleware(AllowedMethods, document=app.openapi)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)  # added last = outermost: sees every answer, 413s included
     return app

@@ -22,7 +22,7 @@ from argmine.service.batcher import QueueFull
 from argmine.service.deps import Services, get_services
 from argmine.service.disconnect import until_disconnected
 from argmine.service.errors import InvalidEncoding, LimitExceeded, MalformedJSON, UnsupportedMediaType
-from argmine.service.schemas import DocumentIn, ErrorOut, LabelRequest, LabelResponse
+from argmine.service.schemas import NON_BLANK, DocumentIn, ErrorOut, LabelRequest, LabelResponse, from_settings
 from argmine.service.settings import Settings
 
 router = APIRouter(tags=["labelling"])
@@ -49,7 +49,8 @@ _EXAMPLE = "E-voting in Estonia is secure. Critics say it risks a digital divide
 _BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": _inline(LabelRequest.model_json_schema()),
                          "example": {"documents": [{"id": "doc-1", "text": _EXAMPLE}]}},
-    "text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE},
+    "text/plain": {"schema": {"type": "string", "pattern": NON_BLANK, **from_settings(maxLength="max_chars")},
+                   "example": _EXAMPLE},
 }}}
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 429, 503)}
 
