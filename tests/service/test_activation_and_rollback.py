@@ -8,6 +8,9 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
+from argmine.service.registry import RegistryError
 from tests.fakes import FakeLabeler
 from tests.service.fake_models import versioned_fake
 from tests.service.support import AUTH, running, write_fake_model
@@ -84,11 +87,15 @@ def test_a_version_that_fails_to_load_changes_nothing(tmp_path):
         assert client.post("/v1/models/.staging-x/activate", headers=AUTH).status_code == 404
 
 
-def test_a_missing_active_model_falls_back_to_the_shipped_default(tmp_path):
+def test_a_missing_active_model_stops_start_up_naming_the_file(tmp_path):
     _models(tmp_path)
     with running(tmp_path, factory=Models()) as client:
         client.post("/v1/models/v2/activate", headers=AUTH)
     shutil.rmtree(tmp_path / "data" / "models" / "v2")
+    with pytest.raises(RegistryError, match=r"active model 'v2'.*v2/training.json does not exist.*active.json"):
+        with running(tmp_path, factory=Models()):
+            pass
+    (tmp_path / "data" / "models" / "active.json").unlink()  # what the message says to do
     with running(tmp_path, factory=Models()) as client:
         assert _served_version(client) == "fake-1"
 

@@ -24,7 +24,7 @@ from tests.service.live import serving
 from tests.service.support import AUTH, TOKEN, running, settings_for, write_corpus
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-EXAMPLES = 20
+EXAMPLES = 15
 
 
 @pytest.mark.contract
