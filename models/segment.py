@@ -29,7 +29,7 @@ _OPENERS = "\"'\u201c\u2018([\u00ab"
 _CANDIDATE = re.compile(r"[.!?\u2026]+[" + re.escape(_CLOSERS) + r"]*(?=\s)")
 # Sentences glued by the extraction: "society.The", two+ lower-case letters first.
 _GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_WORD_BEFORE = re.compile(r"(\S+)$")
+_NEXT = re.compile(r"\s*(\S)")
 _HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w)")
 _SPACE = re.compile(r"\s+")
 
@@ -132,21 +132,21 @@ def _split_unit(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _is_boundary(chunk: str, punct_at: int, cut: int) -> bool:
-    rest = chunk[cut:].lstrip()
-    if not rest:
+    # Every look here is local (the next non-blank character, the word before): slicing
+    # the rest of the chunk instead made long paragraphs quadratic (16 s for 100k characters).
+    following = _NEXT.match(chunk, cut)
+    if following is None:
         return False
-    first = rest[0]
+    first = following.group(1)
     if not (first.isupper() or first.isdigit() or first in _OPENERS):
         return False
     if chunk[punct_at] != ".":
         return True
-    word = _WORD_BEFORE.search(chunk[:punct_at])
-    token = word.group(1).lstrip(_OPENERS).lower() if word else ""
+    token = _word_before(chunk, punct_at).lstrip(_OPENERS).lower()
     if token in _NEVER_FINAL:
         return False
     # A list or section number opening a line: "1. INTRODUCTION", "2. Results".
-    line_start = chunk.rfind("\n", 0, punct_at) + 1
-    if re.fullmatch(r"\d{1,3}|[ivx]{1,4}|[a-z]", token) and not chunk[line_start:punct_at - len(token)].strip():
+    if re.fullmatch(r"\d{1,3}|[ivx]{1,4}|[a-z]", token) and _opens_line(chunk, punct_at - len(token), punct_at):
         return False
     # Initials and dotted acronyms: "E. Corrado", "A.A. Chesnokova", "U.N. report".
     if re.fullmatch(r"(?:[a-z]\.)*[a-z]", token):
@@ -154,9 +154,33 @@ def _is_boundary(chunk: str, punct_at: int, cut: int) -> bool:
     return True
 
 
+def _word_before(chunk: str, at: int) -> str:
+    """The run of non-blank characters ending right before ``at`` ("" after a blank).
+
+    As ``(\\S+)$`` read it before: ``$`` also matches before one final line break, so
+    a stop that opens a line ("w\\n. Z") sees the word that ended the previous one.
+    """
+    end = at - 1 if at > 0 and chunk[at - 1] == "\n" else at
+    start = end
+    while start > 0 and not chunk[start - 1].isspace():
+        start -= 1
+    return chunk[start:end]
+
+
+def _opens_line(chunk: str, at: int, punct_at: int) -> bool:
+    """Only blanks between the start of the line holding ``punct_at`` and ``at``."""
+    if chunk.rfind("\n", at, punct_at) >= 0:
+        return True  # the line starts after ``at``: nothing lies between
+    i = at
+    while i > 0 and chunk[i - 1] != "\n":
+        if not chunk[i - 1].isspace():
+            return False
+        i -= 1
+    return True
+
+
 def _glued_boundary(chunk: str, at: int) -> bool:
-    word = _WORD_BEFORE.search(chunk[: at - 1])
-    token = word.group(1).lower() if word else ""
+    token = _word_before(chunk, at - 1).lower()
     # "www.Gov.kz" or "e.g.The": dotted tokens are names or abbreviations, not sentences.
     return "." not in token and "/" not in token and token not in _NEVER_FINAL
 
