@@ -9,6 +9,7 @@ returning a fake model.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -74,6 +75,10 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
             metrics.watch_queue(lambda: batcher.depth, lambda: batcher.waiting_sentences)
             await batcher.start()
             await job_manager.recover()
+            # What start-up built (the model, torch, tokenizers: often a million objects) lives
+            # as long as the process; frozen, full collections stop walking it on every pass.
+            gc.collect()
+            gc.freeze()
             log.info("argmine service ready: model %s, %d stored annotations", model.version, store.count())
             yield
         finally:  # also after a failed start: no worker, process or connection outlives the app

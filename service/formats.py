@@ -153,7 +153,7 @@ def parse_any(body: str) -> tuple[Parsed, set[str]]:
 def _objects(body: str) -> Iterator[tuple[str, Any]]:
     """Objects of a JSONL body, of a JSON array (doccano's JSON export), or one JSON object."""
     stripped = body.lstrip()
-    if stripped.startswith("{"):
+    if stripped.startswith("{") and "\n" in stripped.rstrip():  # one pretty-printed object, or JSONL
         try:
             yield "item 1", json.loads(body)
             return

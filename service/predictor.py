@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from argmine.models.scheme import HEADS
 from argmine.service.registry import Registry
 
 if TYPE_CHECKING:  # torch comes with these; a training process importing this module needs neither
@@ -43,10 +43,34 @@ class ModelLoadError(RuntimeError):
     """A model version exists but cannot be loaded."""
 
 
-@dataclass(frozen=True)
-class Prediction:
-    labels: SentenceLabels
-    model_version: str
+# One sentence's labels, as atoms in a plain tuple: (model_version, role, stance, risk,
+# probabilities per head in HEADS order, entropy per head, uncertainty).
+#
+# A maximal request holds ~150k of these until its answer is built. The garbage
+# collector stops tracking exact tuples of strings and numbers, whereas
+# ``SentenceLabels`` with its five dicts (or a NamedTuple, a tuple subclass) stayed
+# tracked, and every full collection walked them all holding the GIL: pauses of
+# 0.1-1.4 s that stalled /healthz under load.
+Prediction = tuple
+
+
+def prediction(labels: SentenceLabels, model_version: str) -> Prediction:
+    return (model_version, labels.role, labels.stance, labels.risk,
+            tuple(tuple(labels.probabilities[head][label] for label in names) for head, names in HEADS.items()),
+            tuple(labels.entropy[head] for head in HEADS), labels.uncertainty)
+
+
+def prediction_version(p: Prediction) -> str:
+    return p[0]
+
+
+def prediction_labels(p: Prediction) -> SentenceLabels:
+    from argmine.models.labeler import SentenceLabels
+
+    _, role, stance, risk, probabilities, entropy, uncertainty = p
+    return SentenceLabels(role, stance, risk,
+                          {head: dict(zip(names, values)) for (head, names), values in zip(HEADS.items(), probabilities)},
+                          dict(zip(HEADS, entropy)), uncertainty)
 
 
 def load_labeler(path: Path) -> Labeler:
@@ -89,7 +113,7 @@ class ActiveModel:
         if current is None:
             raise ModelNotLoaded("no model is loaded yet")
         version, labeler = current
-        return [Prediction(labels, version) for labels in labeler.predict(texts)]
+        return [prediction(labels, version) for labels in labeler.predict(texts)]
 
     def _load(self, version: str) -> Labeler:
         info = self.registry.get(version)

@@ -13,14 +13,16 @@ from email.message import Message
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from argmine.models.documents import sentence_record, split
+from argmine.models.segment import Sentence
 from argmine.service.batcher import QueueFull
 from argmine.service.deps import Services, get_services
 from argmine.service.disconnect import until_disconnected
+from argmine.service.predictor import Prediction, prediction_labels, prediction_version
 from argmine.service.errors import InvalidEncoding, LimitExceeded, MalformedJSON, UnsupportedMediaType
 from argmine.service.schemas import NON_BLANK, DocumentIn, ErrorOut, LabelRequest, LabelResponse, from_settings
 from argmine.service.settings import Settings
@@ -102,30 +104,54 @@ def check_limits(documents: list[DocumentIn], settings: Settings) -> None:
 
 @router.post("/v1/label", response_model=LabelResponse, openapi_extra=_BODY, responses=_ERRORS,
              summary="Label the sentences of one or more documents")
-async def label(request: Request, services: Services = Depends(get_services)) -> dict[str, Any]:
+async def label(request: Request, services: Services = Depends(get_services)) -> Response:
     """Each sentence comes back with ``start``/``end`` offsets into the text as sent
     (``text[start:end]`` is the sentence), its three labels, every label's
     probability, an uncertainty score and the version of the model that labelled it.
     A ``text/plain`` body is one document."""
     media, charset = _content_type(request)
-    documents = parse_documents(await request.body(), media, charset)
+    body = await request.body()
+    # Parsing, segmenting and answering are CPU work proportional to the request (up to
+    # 64 x 100k characters, ~150k sentences): all of it off the event loop, which must
+    # keep answering /healthz and every other client meanwhile.
+    documents = await anyio.to_thread.run_sync(parse_documents, body, media, charset)
+    del body
     check_limits(documents, services.settings)
     ids = [doc.id if doc.id is not None else str(i) for i, doc in enumerate(documents)]
-    # Segmenting megabytes of text takes a while: off the event loop.
-    pieces = await anyio.to_thread.run_sync(lambda: [split(doc.text) for doc in documents])
-    flat = [sentence.text for sentences in pieces for sentence in sentences]
+    # Spans as plain tuples, untracked by the garbage collector (see ``Prediction``).
+    pieces = await anyio.to_thread.run_sync(lambda: [[(s.start, s.end, s.text) for s in split(doc.text)]
+                                             for doc in documents])
+    flat = [text for sentences in pieces for _, _, text in sentences]
     try:
         predictions = await until_disconnected(request, services.batcher.submit(flat))
     except QueueFull:
         services.metrics.rejected.inc()
         raise
-    out, cursor = [], 0
-    for doc_id, sentences in zip(ids, pieces):
-        records = [sentence_record(doc_id, i, s, predictions[cursor + i].labels, predictions[cursor + i].model_version)
-                   for i, s in enumerate(sentences)]
-        cursor += len(sentences)
-        out.append({"id": doc_id, "sentences": records})
-        services.suggestions.add(records)
+    content = await anyio.to_thread.run_sync(_answer, ids, pieces, predictions, services)
     services.metrics.documents.inc(len(documents))
     services.metrics.sentences.inc(len(flat))
-    return {"documents": out}
+    # Already JSON: FastAPI would otherwise validate and encode ~150k records on the event loop.
+    return Response(content, media_type="application/json")
+
+
+def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], predictions: list[Prediction], services: Services) -> bytes:
+    """The response body (``LabelResponse``), built from records ``sentence_record`` makes.
+
+    Encoded record by record: one ``json.dumps`` of the whole answer holds the GIL for
+    seconds on a maximal request, and the event loop with it. Each document's records
+    are dropped once encoded, so the peak is the encoded answer, not its dicts as well.
+    """
+    parts: list[str] = []
+    cursor = 0
+    for d, (doc_id, sentences) in enumerate(zip(ids, pieces)):
+        records = [sentence_record(doc_id, i, Sentence(*s), prediction_labels(predictions[cursor + i]),
+                                   prediction_version(predictions[cursor + i])) for i, s in enumerate(sentences)]
+        cursor += len(sentences)
+        services.suggestions.add(records)
+        encoded = ",".join(_dumps({k: v for k, v in r.items() if k != "doc_id"}) for r in records)
+        parts.append(f'{"," if d else ""}{{"id":{_dumps(doc_id)},"sentences":[{encoded}]}}')
+    return ('{"documents":[' + "".join(parts) + "]}").encode("utf-8")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
