@@ -137,8 +137,11 @@ def parse_any(body: str) -> tuple[Parsed, set[str]]:
                     out.append((where, fields))
             elif fmt == "doccano":
                 out.append((where, _doccano_item(where, item)))
-            else:
-                out.append((where, _fields(where, item)))
+            else:  # argmine's own, or Label Studio's JSON-MIN export (flat, risk as "true"/"false")
+                fields = _fields(where, item)
+                if "risk" in fields:
+                    fields["risk"] = _risk(fields["risk"])
+                out.append((where, fields))
         except ImportFormatError as exc:
             problems += exc.problems
         except ValueError as exc:

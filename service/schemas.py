@@ -160,6 +160,8 @@ def import_record_schemas() -> dict[str, Any]:
     ignored = {key: {"description": "Ignored."} for key in sorted(IGNORED)}
     argmine = AnnotationIn.model_json_schema()
     argmine["properties"].update(ignored)
+    argmine["properties"]["risk"] = {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}],
+                                     "description": "Label Studio's JSON-MIN export writes it as a string."}
     argmine["title"] = "ArgmineRecord"
     names = {head: [f"{head}:{value}" for value in labels] for head, labels in HEADS.items()}
     label = {"type": "array", "items": {"enum": [n for head in HEADS for n in names[head]]},
