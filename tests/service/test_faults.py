@@ -65,7 +65,9 @@ def test_a_training_process_killed_mid_job_fails_the_job_and_the_next_one_runs(t
 
         job = _wait_job(client, job_id, timeout=5)
         assert job["status"] == "failed", job
-        assert time.monotonic() - killed_at < 5
+        noticed = time.monotonic() - killed_at
+        print(f"the killed job was marked failed after {noticed:.2f} s")
+        assert noticed < 5
         assert "killed by signal 9" in job["error"] and "active model is unchanged" in job["error"]
         assert job["version"] is None and not job["activated"]
         assert _served_version(client) == "fake-1"
