@@ -80,6 +80,8 @@ CASES = [
     ("unknown import labels", "post", "/v1/annotations/import?format=doccano",
      {"content": b'{"text": "Hi.", "label": ["role:claim", "tone:angry"]}\n', "headers": AUTH},
      422, "invalid_import", "line 1"),
+    ("training number as a boolean", "post", "/v1/train", {"json": {"config": {"dropout": False}}, "headers": AUTH},
+     422, "validation_error", "config.dropout"),
     ("unknown training key", "post", "/v1/train", {"json": {"config": {"epochz": 3}}, "headers": AUTH},
      422, "validation_error", "epochz"),
     ("unknown model version", "post", "/v1/models/nope/activate", {"headers": AUTH}, 404, "not_found", "'nope'"),
