@@ -45,9 +45,7 @@ class AllowedMethods:
         for pattern, declared in self._paths:
             if pattern.match(path):
                 methods |= declared
-        if "GET" in methods:
-            methods.add("HEAD")  # Starlette answers HEAD for every GET route
-        return methods
+        return methods  # no HEAD: FastAPI's routes do not answer it, so Allow must not promise it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
