@@ -69,7 +69,8 @@ def prediction_labels(p: Prediction) -> SentenceLabels:
 
     _, role, stance, risk, probabilities, entropy, uncertainty = p
     return SentenceLabels(role, stance, risk,
-                          {head: dict(zip(names, values)) for (head, names), values in zip(HEADS.items(), probabilities)},
+                          {head: dict(zip(names, values))
+                           for (head, names), values in zip(HEADS.items(), probabilities)},
                           dict(zip(HEADS, entropy)), uncertainty)
 
 

@@ -133,9 +133,9 @@ class Registry:
                 return self.get(chosen).version
             except UnknownVersion:
                 raise RegistryError(
-                    f"the active model {chosen!r}, chosen in {pointer}, is missing: {self.root / chosen / 'training.json'} "
-                    f"does not exist. Restore that directory, or delete {pointer} to serve the shipped default "
-                    f"{self.default.version!r}") from None
+                    f"the active model {chosen!r}, chosen in {pointer}, is missing: "
+                    f"{self.root / chosen / 'training.json'} does not exist. Restore that directory, "
+                    f"or delete {pointer} to serve the shipped default {self.default.version!r}") from None
         return self.default.version
 
     def set_active(self, version: str) -> None:

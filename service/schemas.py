@@ -170,7 +170,7 @@ def import_record_schemas() -> dict[str, Any]:
     extra = {k: v for k, v in argmine["properties"].items() if k in ("doc_id", "start", "end", "annotator", "note")}
     doccano = {"title": "DoccanoRecord", "type": "object", "additionalProperties": False,
                "properties": {"text": argmine["properties"]["text"], "label": label, "labels": label,
-                              "meta": {"description": "Extra columns; doc_id, start, end, annotator and note are read."},
+                              "meta": {"description": "Extra columns; doc_id, start, end, annotator, note are read."},
                               **extra, **{k: v for k, v in ignored.items() if k not in ("label", "labels")}},
                "required": ["text"], "anyOf": [{"required": ["label"]}, {"required": ["labels"]}],
                "not": {"required": ["data"]}}

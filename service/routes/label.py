@@ -134,7 +134,8 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
     return Response(content, media_type="application/json")
 
 
-def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], predictions: list[Prediction], services: Services) -> bytes:
+def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], predictions: list[Prediction],
+            services: Services) -> bytes:
     """The response body (``LabelResponse``), built from records ``sentence_record`` makes.
 
     Encoded record by record: one ``json.dumps`` of the whole answer holds the GIL for
