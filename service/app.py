@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
             await job_manager.shutdown()
             await batcher.stop()
             engine.dispose()
+            gc.unfreeze()  # a process that builds another app (tests) lets cycles of this one be collected
 
     app = FastAPI(title="argmine", version=_version(), lifespan=lifespan,
                   description="Policy-argument mining: claims, premises, stances and risks per sentence. "
