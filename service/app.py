@@ -10,6 +10,7 @@ returning a fake model.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -19,7 +20,7 @@ from importlib import metadata
 from fastapi import FastAPI
 
 from argmine.models.paths import SHIPPED_MODELS
-from argmine.service import errors, migrate
+from argmine.service import errors, migrate, openapi, training_worker
 from argmine.service.auth import resolve_token
 from argmine.service.batcher import Batcher
 from argmine.service.db import make_engine
@@ -27,7 +28,7 @@ from argmine.service.deps import Services
 from argmine.service.jobs import JobManager
 from argmine.service.leases import Leases
 from argmine.service.metrics import ServiceMetrics
-from argmine.service.middleware import BodyLimit, RequestMetrics
+from argmine.service.middleware import AllowedMethods, BodyLimit, RequestMetrics
 from argmine.service.predictor import ActiveModel, LabelerFactory, load_labeler
 from argmine.service.registry import Registry
 from argmine.service.routes import agreement, annotations, health, jobs, label, models, suggestions, tokens, web
@@ -36,6 +37,7 @@ from argmine.service.state import SharedState
 from argmine.service.store import AnnotationStore
 from argmine.service.suggestions import SuggestionPool
 from argmine.service.tokens import TokenStore
+from argmine.service.training_worker import TrainWorker
 
 log = logging.getLogger("argmine.service")
 
@@ -57,11 +59,13 @@ async def _follow_active_model(model: ActiveModel, every: float) -> None:
             log.warning("could not read the active model version from the database", exc_info=True)
 
 
-def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory | None = None,
+               train_worker: TrainWorker | None = None) -> FastAPI:
     """The app; ``labeler_factory(path)`` loads a model directory (default: ``SentenceLabeler.load``).
 
     Training jobs use the same factory to score the active model, so it must be a
-    module-level function (it crosses into the training process by pickling).
+    module-level function (it crosses into the training process by pickling), as must
+    ``train_worker``, what a job's process runs (default: ``training_worker.run``).
     """
     settings = settings or Settings()
     factory = labeler_factory or load_labeler
@@ -85,7 +89,8 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
                                    batch_tokens=settings.batch_tokens, max_batch=settings.batch_sentences,
                                    max_wait_ms=settings.max_wait_ms, on_batch=metrics.observe_batch)
         replica = uuid.uuid4().hex  # this process, as leases and job rows name it
-        job_manager = JobManager(settings, store, registry, model, factory, Leases(engine, replica))
+        job_manager = JobManager(settings, store, registry, model, factory, Leases(engine, replica),
+                                 worker=train_worker or training_worker.run)
         app.state.services = Services(settings, token, metrics, store, registry, model, batcher, job_manager,
                                       SuggestionPool(settings.suggestion_pool), TokenStore(engine))
         follow: asyncio.Task | None = None
@@ -96,6 +101,10 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
             await job_manager.recover()
             follow = asyncio.create_task(_follow_active_model(model, settings.model_poll_seconds),
                                          name="argmine-follow-model")
+            # What start-up built (the model, torch, tokenizers: often a million objects) lives
+            # as long as the process; frozen, full collections stop walking it on every pass.
+            gc.collect()
+            gc.freeze()
             log.info("argmine service ready (replica %s): model %s, %d stored annotations", replica[:8],
                      model.version, store.count())
             yield
@@ -106,14 +115,17 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
             await job_manager.shutdown()
             await batcher.stop()
             engine.dispose()
+            gc.unfreeze()  # a process that builds another app (tests) lets cycles of this one be collected
 
     app = FastAPI(title="argmine", version=_version(), lifespan=lifespan,
                   description="Policy-argument mining: claims, premises, stances and risks per sentence. "
                               "Writes need `Authorization: Bearer <token>`.")
     errors.install(app)
+    openapi.install(app, settings)
     for module in (label, annotations, suggestions, agreement, models, jobs, tokens, health):
         app.include_router(module.router)
     web.install(app)  # the page at /
+    app.add_middleware(AllowedMethods, document=app.openapi)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)  # added last = outermost: sees every answer, 413s included
     return app

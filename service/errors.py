@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from argmine.service.auth import Forbidden, Unauthorized
@@ -91,11 +92,16 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     RegistryError: (500, "registry_error"),
     ModelNotLoaded: (503, "not_ready"),
     BatcherStopped: (503, "not_ready"),
+    # The database is down, unreachable, read-only or locked: the request may succeed
+    # later, and the transaction that failed left nothing behind.
+    OperationalError: (503, "database_unavailable"),
+    InterfaceError: (503, "database_unavailable"),
     HTTPException: (500, "http_error"),  # status and kind come from the exception itself
     Exception: (500, "internal_error"),
 }
 _HEADERS: dict[str, dict[str, str]] = {
     "overloaded": {"Retry-After": "1"},
+    "database_unavailable": {"Retry-After": "5"},
     "unauthorized": {"WWW-Authenticate": "Bearer"},
 }
 
@@ -144,6 +150,9 @@ def error_response(exc: BaseException) -> JSONResponse:
         body["errors"] = [{"loc": p.split(":", 1)[0], "msg": p} for p in exc.problems]
     if status >= 500 and kind == "internal_error":
         body["detail"] = "an unexpected error occurred; the service log has the details"
+    elif kind == "database_unavailable":  # the driver's message may carry a URL or SQL: keep it in the log
+        body["detail"] = (f"the database did not answer ({type(exc).__name__}); nothing was written; "
+                          f"retry later, /readyz says when it is back")
     if status >= 500:
         log.error("%s answered %d: %s", type(exc).__name__, status, exc)
     headers = dict(_HEADERS.get(kind, {}))

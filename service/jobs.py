@@ -25,6 +25,7 @@ import logging
 import multiprocessing
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.process import BaseProcess
@@ -101,8 +102,11 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 class JobManager:
     def __init__(self, settings: Settings, store: AnnotationStore, registry: Registry, model: ActiveModel,
-                 loader: LabelerFactory, leases: Leases, poll_seconds: float = 0.25):
+                 loader: LabelerFactory, leases: Leases, poll_seconds: float = 0.25,
+                 worker: Callable[[training_worker.JobSpec], None] = training_worker.run):
+        """``worker`` runs in the job's process; tests pass a fast fake one (module-level: it is pickled)."""
         self.settings = settings
+        self.worker = worker
         self.store = store
         self.registry = registry
         self.model = model
@@ -207,7 +211,7 @@ class JobManager:
                                                      annotations=count, baseline_version=baseline,
                                                      created_by=by, replica=self.replica))
         process = multiprocessing.get_context("spawn").Process(
-            target=training_worker.run, args=(spec,), name=f"argmine-train-{job_id[:8]}", daemon=True)
+            target=self.worker, args=(spec,), name=f"argmine-train-{job_id[:8]}", daemon=True)
         await asyncio.to_thread(process.start)
         entry.process = process
         entry.task = asyncio.create_task(self._watch(job_id, entry), name=f"argmine-job-{job_id[:8]}")

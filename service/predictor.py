@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from argmine.models.context import SentenceInput
-from argmine.service.registry import Registry, UnknownVersion
+from argmine.models.scheme import HEADS
+from argmine.service.registry import Registry, RegistryError, UnknownVersion
 from argmine.service.state import ACTIVE_MODEL, SharedState
 
 if TYPE_CHECKING:  # torch comes with these; a training process importing this module needs neither
@@ -47,10 +47,35 @@ class ModelLoadError(RuntimeError):
     """A model version exists but cannot be loaded."""
 
 
-@dataclass(frozen=True)
-class Prediction:
-    labels: SentenceLabels
-    model_version: str
+# One sentence's labels, as atoms in a plain tuple: (model_version, role, stance, risk,
+# probabilities per head in HEADS order, entropy per head, uncertainty).
+#
+# A maximal request holds ~150k of these until its answer is built. The garbage
+# collector stops tracking exact tuples of strings and numbers, whereas
+# ``SentenceLabels`` with its five dicts (or a NamedTuple, a tuple subclass) stayed
+# tracked, and every full collection walked them all holding the GIL: pauses of
+# 0.1-1.4 s that stalled /healthz under load.
+Prediction = tuple
+
+
+def prediction(labels: SentenceLabels, model_version: str) -> Prediction:
+    return (model_version, labels.role, labels.stance, labels.risk,
+            tuple(tuple(labels.probabilities[head][label] for label in names) for head, names in HEADS.items()),
+            tuple(labels.entropy[head] for head in HEADS), labels.uncertainty)
+
+
+def prediction_version(p: Prediction) -> str:
+    return p[0]
+
+
+def prediction_labels(p: Prediction) -> SentenceLabels:
+    from argmine.models.labeler import SentenceLabels
+
+    _, role, stance, risk, probabilities, entropy, uncertainty = p
+    return SentenceLabels(role, stance, risk,
+                          {head: dict(zip(names, values))
+                           for (head, names), values in zip(HEADS.items(), probabilities)},
+                          dict(zip(HEADS, entropy)), uncertainty)
 
 
 def load_labeler(path: Path) -> Labeler:
@@ -72,6 +97,7 @@ class ActiveModel:
         self._current: tuple[str, Labeler] | None = None
         self._lock = asyncio.Lock()
         self._unusable: str | None = None  # a chosen version that failed to load here: not retried every poll
+        self._missing: str | None = None  # why the chosen version cannot be found, logged once
 
     @property
     def ready(self) -> bool:
@@ -95,7 +121,7 @@ class ActiveModel:
         if current is None:
             raise ModelNotLoaded("no model is loaded yet")
         version, labeler = current
-        return [Prediction(labels, version) for labels in labeler.predict(items)]
+        return [prediction(labels, version) for labels in labeler.predict(items)]
 
     def _load(self, version: str) -> Labeler:
         info = self.registry.get(version)
@@ -107,17 +133,24 @@ class ActiveModel:
         return labeler
 
     def chosen(self) -> str:
-        """The version the database names (or, before any choice, the file pointer of older releases),
-        falling back to the shipped default when its model is gone."""
+        """The version the database names (or, before any choice, the file pointer of older releases).
+
+        A chosen model that is gone from disk is an error, not a quiet fallback: serving
+        another model than the one an admin activated would change every answer without
+        anyone deciding it. Start-up fails naming it; ``sync`` keeps serving what it has.
+        """
         stored = self.state.get(ACTIVE_MODEL)
         if stored is None:
             return self.registry.active_version()
         try:
             return self.registry.get(stored.value).version
         except UnknownVersion:
-            log.warning("the active model %r is missing from %s; using the shipped default",
-                        stored.value, self.registry.root)
-            return self.registry.default.version
+            by = f" by {stored.updated_by}" if stored.updated_by else ""
+            raise RegistryError(
+                f"the active model {stored.value!r}, chosen in the database{by}, is missing: "
+                f"{self.registry.root / stored.value / 'training.json'} does not exist. Restore that directory, "
+                f"or delete the choice (DELETE FROM service_state WHERE key = '{ACTIVE_MODEL}') to serve "
+                f"the shipped default {self.registry.default.version!r}") from None
 
     async def start(self) -> str:
         """Load the active version (the shipped default on first start)."""
@@ -130,7 +163,14 @@ class ActiveModel:
 
     async def sync(self) -> bool:
         """Follow a choice another replica made; True if this one switched."""
-        version = await asyncio.to_thread(self.chosen)
+        try:
+            version = await asyncio.to_thread(self.chosen)
+        except RegistryError as exc:  # the chosen model is gone from disk: keep the one in memory
+            if self._missing != str(exc):
+                log.error("%s; still serving %s", exc, self._current[0] if self._current else None)
+            self._missing = str(exc)
+            return False
+        self._missing = None
         if self._current is not None and version == self._current[0] or version == self._unusable:
             return False
         async with self._lock:

@@ -133,13 +133,22 @@ class Registry:
         raise UnknownVersion(f"no model version {version!r}; GET /v1/models lists the versions")
 
     def active_version(self) -> str:
-        """The persisted choice, or the default when none was made or its model is gone."""
-        chosen = _read_json(self.root / POINTER).get("version")
+        """The persisted choice, or the default when none was made.
+
+        A chosen model that is gone from disk is an error, not a quiet fallback: serving
+        another model than the one an operator activated would change every answer
+        without anyone deciding it.
+        """
+        pointer = self.root / POINTER
+        chosen = _read_json(pointer).get("version")
         if chosen:
             try:
                 return self.get(chosen).version
             except UnknownVersion:
-                log.warning("the active model %r is missing from %s; using the shipped default", chosen, self.root)
+                raise RegistryError(
+                    f"the active model {chosen!r}, chosen in {pointer}, is missing: "
+                    f"{self.root / chosen / 'training.json'} does not exist. Restore that directory, "
+                    f"or delete {pointer} to serve the shipped default {self.default.version!r}") from None
         return self.default.version
 
     def set_active(self, version: str) -> None:

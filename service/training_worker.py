@@ -37,6 +37,9 @@ class JobSpec:
     nice: int = 10
 
 
+TrainWorker = Callable[[JobSpec], None]
+
+
 def read_annotations(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

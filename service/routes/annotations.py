@@ -14,7 +14,7 @@ from argmine.service.deps import WRITE, Principal, Services, get_services
 from argmine.service.errors import InvalidEncoding, LimitExceeded
 from argmine.service.formats import Format, ImportFormatError
 from argmine.service.schemas import AddAnnotationsOut, AnnotationIn, AnnotationPage, AnnotationsIn, ErrorOut, ImportOut
-from argmine.service.schemas import Role, Stance
+from argmine.service.schemas import MAX_INT, Role, Stance
 from argmine.service.store import Filters
 
 router = APIRouter(tags=["annotations"])
@@ -43,7 +43,7 @@ def add_annotations(body: AnnotationsIn, services: Services = Depends(get_servic
 
 
 @router.get("/v1/annotations", response_model=AnnotationPage, summary="Page through stored annotations")
-def list_annotations(after: int | None = Query(None, ge=0, description="The previous page's next_after."),
+def list_annotations(after: int | None = Query(None, ge=0, le=MAX_INT, description="The previous page's next_after."),
                      limit: int = Query(50, ge=1, le=1000), where: Filters = Depends(filters),
                      services: Services = Depends(get_services)) -> dict[str, Any]:
     page = services.store.page(where, after, limit)
@@ -61,27 +61,36 @@ def export_annotations(format: Format = "jsonl", where: Filters = Depends(filter
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+_RECORD = {"anyOf": [{"$ref": "#/components/schemas/ArgmineRecord"}, {"$ref": "#/components/schemas/DoccanoRecord"}]}
+_IMPORT_BODY = {"requestBody": {"required": True, "content": {
+    "application/x-ndjson": {"schema": {"type": "string", "minLength": 1,
+                                        "description": "One record per line, each as in application/json."}},
+    "application/json": {"schema": {"anyOf": [_RECORD, {"type": "array", "items": _RECORD, "minItems": 1}]}}}}}
+
+
 @router.post("/v1/annotations/import", response_model=ImportOut, responses=_WRITE_ERRORS,
-             summary="Upload annotations exported from argmine, Label Studio or doccano",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/x-ndjson": {"schema": {"type": "string"}},
-                 "application/json": {"schema": {"type": "string"}}}}})
-async def import_annotations(request: Request, format: Format = "jsonl", services: Services = Depends(get_services),
-                             who: Principal = WRITE) -> dict[str, Any]:
+             summary="Upload annotations exported from argmine, Label Studio or doccano", openapi_extra=_IMPORT_BODY)
+async def import_annotations(request: Request, format: Format | None = Query(
+                                 None, deprecated=True, description="Ignored: each record's format is recognised "
+                                                                    "from its keys."),
+                             services: Services = Depends(get_services), who: Principal = WRITE) -> dict[str, Any]:
     """All or nothing: one bad record refuses the upload with every problem listed
-    by line or task, and stores nothing. Label Studio tasks nobody annotated are skipped.
-    An annotator's import is recorded under their name; an admin's keeps the file's
-    annotators (restoring a backup keeps who labelled what), its own name where none is given."""
+    by line or task, and stores nothing. Records may be argmine's (JSONL or a JSON
+    array), doccano's, or Label Studio tasks (a JSON export: tasks nobody annotated
+    are skipped; their schema is Label Studio's). An annotator's import is recorded
+    under their name; an admin's keeps the file's annotators (restoring a backup keeps
+    who labelled what), its own name where none is given."""
     raw = await request.body()
     try:
         body = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidEncoding(f"the upload is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
-    return await anyio.to_thread.run_sync(_import, services, body, format, who)
+    return await anyio.to_thread.run_sync(_import, services, body, who)
 
 
-def _import(services: Services, body: str, fmt: Format, who: Principal) -> dict[str, Any]:
-    parsed = formats.parse(body, fmt)
+def _import(services: Services, body: str, who: Principal) -> dict[str, Any]:
+    parsed, seen = formats.parse_any(body)
+    fmt = seen.pop() if len(seen) == 1 else "mixed"
     valid: list[dict[str, Any]] = []
     problems: list[str] = []
     for where, fields in parsed:

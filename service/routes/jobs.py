@@ -22,7 +22,7 @@ async def train(response: Response, body: TrainRequest | None = None,
     split (mean macro-F1 of the three heads), unless ``force`` is true. One job at
     a time across every replica: 409 while another runs. Needs an admin token."""
     body = body or TrainRequest()
-    job = await services.jobs.start(force=body.force, overrides=body.config, by=who.name)
+    job = await services.jobs.start(force=body.force, overrides=body.overrides(), by=who.name)
     response.headers["Location"] = f"/v1/jobs/{job['id']}"
     return job
 

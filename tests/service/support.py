@@ -35,7 +35,8 @@ def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 @contextmanager
-def running(tmp_path: Path, labeler: FakeLabeler | None = None, factory=None, **overrides: Any) -> Iterator[TestClient]:
+def running(tmp_path: Path, labeler: FakeLabeler | None = None, factory=None, train_worker=None,
+            **overrides: Any) -> Iterator[TestClient]:
     """The real app over HTTP (TestClient runs the lifespan), with a real SQLite file under tmp_path.
 
     ``labeler``: one fake instance served for every version (so a test can read its
@@ -43,7 +44,8 @@ def running(tmp_path: Path, labeler: FakeLabeler | None = None, factory=None, **
     """
     if labeler is not None:
         factory = lambda _path: labeler  # noqa: E731
-    app = create_app(settings_for(tmp_path, **overrides), labeler_factory=factory or fake_or_real)
+    app = create_app(settings_for(tmp_path, **overrides), labeler_factory=factory or fake_or_real,
+                     train_worker=train_worker)
     with TestClient(app, raise_server_exceptions=False) as client:
         if labeler is not None:
             labeler.calls.clear()

@@ -11,6 +11,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine, text
+
+from argmine.service.registry import RegistryError
 from tests.fakes import FakeLabeler
 from tests.service.fake_models import versioned_fake
 from tests.service.support import AUTH, running, write_fake_model
@@ -87,11 +91,31 @@ def test_a_version_that_fails_to_load_changes_nothing(tmp_path, database_url):
         assert client.post("/v1/models/.staging-x/activate", headers=AUTH).status_code == 404
 
 
-def test_a_missing_active_model_falls_back_to_the_shipped_default(tmp_path, database_url):
+def test_a_missing_active_model_stops_start_up_naming_it(tmp_path, database_url):
     _models(tmp_path)
     with running(tmp_path, database_url=database_url, factory=Models()) as client:
         client.post("/v1/models/v2/activate", headers=AUTH)
     shutil.rmtree(tmp_path / "data" / "models" / "v2")
+    with pytest.raises(RegistryError, match=r"active model 'v2', chosen in the database by admin, is missing: "
+                                            r".*v2/training.json does not exist"):
+        with running(tmp_path, database_url=database_url, factory=Models()):
+            pass
+    engine = create_engine(database_url)
+    with engine.begin() as connection:  # what the message says to do
+        connection.execute(text("DELETE FROM service_state WHERE key = 'active_model'"))
+    engine.dispose()
+    with running(tmp_path, database_url=database_url, factory=Models()) as client:
+        assert _served_version(client) == "fake-1"
+
+
+def test_a_missing_model_named_by_an_older_release_s_pointer_file_stops_start_up(tmp_path, database_url):
+    _models(tmp_path)
+    (tmp_path / "data" / "models" / "active.json").write_text(json.dumps({"version": "v2"}))
+    shutil.rmtree(tmp_path / "data" / "models" / "v2")
+    with pytest.raises(RegistryError, match=r"active model 'v2'.*v2/training.json does not exist.*active.json"):
+        with running(tmp_path, database_url=database_url, factory=Models()):
+            pass
+    (tmp_path / "data" / "models" / "active.json").unlink()  # what the message says to do
     with running(tmp_path, database_url=database_url, factory=Models()) as client:
         assert _served_version(client) == "fake-1"
 

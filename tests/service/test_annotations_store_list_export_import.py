@@ -169,3 +169,27 @@ def test_sqlite_connections_commit_durably(tmp_path):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: fsync on every commit
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_records_of_every_format_import_together_recognised_by_their_keys(client):
+    """argmine, doccano and Label Studio (full and JSON-MIN) records in one upload, no ?format=."""
+    records = [
+        {"text": "Mixed upload one.", "role": "claim", "stance": "none", "risk": False},
+        {"text": "Mixed upload two.", "label": ["role:premise", "stance:none", "risk:true"]},
+        {"data": {"text": "Mixed upload three."}, "annotations": [{"result": [
+            {"from_name": h, "to_name": "text", "type": "choices", "value": {"choices": [v]}}
+            for h, v in (("role", "none"), ("stance", "pluralist"), ("risk", "false"))]}]},
+        {"text": "Mixed upload four.", "role": "claim", "stance": "populist", "risk": "true"},  # JSON-MIN
+    ]
+    response = client.post("/v1/annotations/import", content=json.dumps(records), headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"format": "mixed", "read": 4, "created": 4, "duplicates": 0}
+    stored = client.get("/v1/annotations", params={"q": "mixed upload"}).json()["items"]
+    assert [(a["role"], a["risk"]) for a in stored] == [("claim", False), ("premise", True), ("none", False),
+                                                         ("claim", True)]
+
+
+def test_an_empty_upload_is_refused(client):
+    for body in (b"", b"  \n", b"[]"):
+        response = client.post("/v1/annotations/import", content=body, headers=AUTH)
+        assert response.status_code == 422 and response.json()["error"] == "invalid_import", body
