@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import uvicorn
 
+from argmine.models.context import text_of
 from argmine.service.app import create_app
 from tests.fakes import FakeLabeler
 from tests.service.support import settings_for
@@ -22,7 +23,7 @@ class RecordingFake(FakeLabeler):
         self.texts: list[list[str]] = []
 
     def predict_proba(self, texts):
-        self.texts.append(list(texts))
+        self.texts.append([text_of(t) for t in texts])  # the sentences themselves, read in context
         return super().predict_proba(texts)
 
 

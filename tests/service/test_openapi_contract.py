@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from argmine.extraction import MEDIA_TYPES
 from argmine.service.app import create_app
 from argmine.service.schemas import NON_BLANK, WHITESPACE
 from tests.service.fake_models import fake_or_real, fake_train
@@ -85,7 +86,7 @@ def test_limits_and_content_types_are_in_the_document(tmp_path):
     with running(tmp_path, max_documents=7, max_chars=321) as client:
         document = client.get("/openapi.json").json()
         body = document["paths"]["/v1/label"]["post"]["requestBody"]["content"]
-        assert set(body) == {"application/json", "text/plain"}
+        assert set(body) == {"application/json", "text/plain", "multipart/form-data", *MEDIA_TYPES}
         assert body["text/plain"]["schema"] == {"type": "string", "pattern": NON_BLANK, "maxLength": 321}
         documents = body["application/json"]["schema"]["properties"]["documents"]
         assert (documents["minItems"], documents["maxItems"]) == (1, 7)

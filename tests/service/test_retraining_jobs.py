@@ -30,6 +30,13 @@ def _wait(client, job_id: str, timeout: float = 120.0) -> tuple[dict, list[float
     raise AssertionError(f"job {job_id} still running after {timeout} s: {job}")
 
 
+def _trained_versions(client) -> list[str]:
+    """Every listed version but the shipped ones (the test's default, fake-1, first; the real shipped models)."""
+    models = client.get("/v1/models").json()["models"]
+    assert models[0]["version"] == "fake-1" and models[0]["shipped"]
+    return [m["version"] for m in models if not m["shipped"]]
+
+
 def _label_version(client) -> str:
     response = client.post("/v1/label", json={"documents": [{"text": "Citizens should vote online."}]})
     assert response.status_code == 200, response.text
@@ -83,7 +90,7 @@ def test_a_failing_job_leaves_the_active_model_and_the_registry_untouched(tmp_pa
         assert "ValueError: fit() needs at least one annotated sentence" in job["error"]
         assert "active model is unchanged" in job["error"]
         assert job["version"] is None and not job["activated"]
-        assert [m["version"] for m in client.get("/v1/models").json()["models"]] == ["fake-1"]
+        assert _trained_versions(client) == []
         assert _label_version(client) == "fake-1"
     assert not list((tmp_path / "data" / "models").glob(".staging-*"))
 
@@ -95,7 +102,7 @@ def test_a_killed_job_is_failed_and_changes_nothing(tmp_path, database_url):
         os.kill(process.pid, signal.SIGKILL)  # as the OOM killer would
         job, _ = _wait(client, job_id, timeout=30)
         assert job["status"] == "failed" and "killed by signal 9" in job["error"]
-        assert [m["version"] for m in client.get("/v1/models").json()["models"]] == ["fake-1"]
+        assert _trained_versions(client) == []
         assert _label_version(client) == "fake-1"
 
 
@@ -117,7 +124,7 @@ def test_a_cancelled_job_is_killed_and_changes_nothing(tmp_path, database_url):
         assert cancelled.status_code == 200
         assert cancelled.json()["status"] == "cancelled"
         assert client.post(f"/v1/jobs/{job['id']}/cancel", headers=AUTH).status_code == 409
-        assert [m["version"] for m in client.get("/v1/models").json()["models"]] == ["fake-1"]
+        assert _trained_versions(client) == []
         # The slot is free again.
         again = client.post("/v1/train", json={"config": TINY}, headers=AUTH)
         assert again.status_code == 202

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from argmine.models.context import text_of
 from argmine.models.labeler import labels_from_proba
 from argmine.models.scheme import HEADS
 from argmine.service.suggestions import SuggestionPool
@@ -14,7 +15,7 @@ class GradedFake(FakeLabeler):
 
     def predict_proba(self, texts):
         probs = super().predict_proba(texts)
-        for i, text in enumerate(texts):
+        for i, text in enumerate(map(text_of, texts)):  # the sentence itself, read in context
             level = int(next((c for c in text if c.isdigit()), "5")) / 10
             for head, labels in HEADS.items():
                 flat = [(1 - level) / len(labels)] * len(labels)
