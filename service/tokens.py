@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,12 +73,20 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# What a name may not hold: control characters and line or paragraph breaks. A regex class,
+# so the HTTP schema states the same rule (``routes/tokens.py``); lone surrogates, which no
+# JSON Schema string holds, are refused as well.
+NAME_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_FORBIDDEN = re.compile(f"[{NAME_FORBIDDEN}\\ud800-\\udfff]")
+
+
 def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 200 or any(not c.isprintable() for c in name):
+    stripped = name.strip()
+    # Searched before stripping: the schema refuses a trailing line break as well.
+    if not stripped or len(stripped) > 200 or _FORBIDDEN.search(name):
         raise TokenError(f"a token's name is the person's name as it goes on their annotations: 1 to 200 "
-                         f"printable characters, got {name!r}")
-    return name
+                         f"characters, not blank, without control characters or line breaks, got {name!r}")
+    return stripped
 
 
 def _check_role(role: str) -> Role:

@@ -11,18 +11,24 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from argmine.service.deps import ADMIN, Principal, Services, get_services
-from argmine.service.schemas import ErrorOut
-from argmine.service.tokens import Role, TokenInfo
+from argmine.service.schemas import WHITESPACE, ErrorOut
+from argmine.service.tokens import NAME_FORBIDDEN, Role, TokenInfo
 
 router = APIRouter(tags=["tokens"])
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 403, 422)}
 
 
+# The rule ``tokens._check_name`` enforces: at least one non-blank character, none forbidden.
+_NAME = f"^[^{NAME_FORBIDDEN}]*[^{NAME_FORBIDDEN}{WHITESPACE}][^{NAME_FORBIDDEN}]*$"
+
+
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(max_length=200, description="The person; their annotations are recorded under this name.")
-    role: str = Field("annotator", description="annotator: store and import annotations; admin: also train, "
-                                               "activate models and manage tokens.")
+    name: str = Field(max_length=200, pattern=_NAME,
+                      description="The person; their annotations are recorded under this name. Not blank; "
+                                  "no control characters or line breaks.")
+    role: Role = Field("annotator", description="annotator: store and import annotations; admin: also train, "
+                                                "activate models and manage tokens.")
 
 
 class TokenOut(BaseModel):
