@@ -25,7 +25,7 @@ from argmine.service.state import ACTIVE_MODEL, SharedState
 if TYPE_CHECKING:  # torch comes with these; a training process importing this module needs neither
     import numpy as np
 
-    from argmine.models.labeler import SentenceLabels
+    from argmine.models.labels import SentenceLabels
 
 log = logging.getLogger("argmine.model")
 
@@ -69,7 +69,7 @@ def prediction_version(p: Prediction) -> str:
 
 
 def prediction_labels(p: Prediction) -> SentenceLabels:
-    from argmine.models.labeler import SentenceLabels
+    from argmine.models.labels import SentenceLabels  # not models.labeler: no torch to answer a request
 
     _, role, stance, risk, probabilities, entropy, uncertainty = p
     return SentenceLabels(role, stance, risk,
