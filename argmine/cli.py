@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR, SHIPPED_MODELS
+from argmine.team_cli import db_app, tokens_app
 
 app = typer.Typer(help="argmine: find claims, premises, stances and risks in texts on e-democracy.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -20,6 +21,8 @@ app.add_typer(annotations_app, name="annotations")
 from argmine.links_cli import links_app  # noqa: E402  (argmine links train|eval|export: argmine/links_cli.py)
 
 app.add_typer(links_app, name="links")
+app.add_typer(db_app, name="db")
+app.add_typer(tokens_app, name="tokens")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -333,9 +336,29 @@ def serve_command(
     except RegistryError as exc:
         fail(str(exc))
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _upgrade_database(settings)
     # One worker: the batcher coalesces requests inside one process, and training
     # jobs are tracked by it; scale with more machines, not more workers.
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.lower(), workers=1)
+
+
+def _upgrade_database(settings) -> None:
+    """Migrate before the server starts (the app does it too, under the same lock): a refusal is one
+    clear line here instead of a failed lifespan's traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from argmine.service import migrate
+    from argmine.service.db import make_engine
+
+    engine = make_engine(settings.db_url)
+    try:
+        migrate.upgrade(engine)
+    except migrate.SchemaTooNew as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"the database {settings.redacted()['database_url']} cannot be used: {exc}")
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -25,3 +25,7 @@ class BadRecordError(BatchError):
 
 class ModelNotFoundError(BatchError):
     """``--model`` names neither a model directory nor a known version."""
+
+
+class OutputWriteError(BatchError):
+    """Writing the output failed (a full disk, say); every chunk before it stays committed."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from argmine.batch import commitlog
-from argmine.batch.errors import BatchError, ResumeError
+from argmine.batch.errors import BatchError, OutputWriteError, ResumeError
 from argmine.batch.readers import CSV_FIELD_LIMIT
 from argmine.batch.schema import COLUMNS, arrow_schema, csv_row, flatten, unflatten
 
@@ -144,14 +144,46 @@ class ParquetDirWriter:
         pass
 
 
+class _Guarded:
+    """A writer whose I/O failures (ENOSPC, EIO, EDQUOT...) become ``OutputWriteError``.
+
+    The chunk that failed was not committed (each writer's contract), so the message
+    can promise what ``--resume`` will do.
+    """
+
+    def __init__(self, writer: ChunkWriter):
+        self.writer = writer
+        self.path = writer.path
+
+    def _failed(self, exc: OSError) -> OutputWriteError:
+        return OutputWriteError(f"writing {self.path} failed: {exc.strerror or exc}"
+                                f"{f' ({exc.filename})' if exc.filename else ''}. Every chunk before this one is "
+                                f"committed; free space (or fix the cause), then rerun with --resume to finish")
+
+    def write_chunk(self, records: Sequence[Record]) -> None:
+        try:
+            self.writer.write_chunk(records)
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def finish(self) -> None:
+        try:
+            self.writer.finish()
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def open_writer(path: Path, append: bool) -> ChunkWriter:
     """A writer for ``path``; ``append`` continues committed output, else it starts empty."""
     fmt = output_format(path)
     if fmt == "jsonl":
-        return JsonlWriter(path, append)
+        return _Guarded(JsonlWriter(path, append))
     if fmt == "csv":
-        return CsvWriter(path, append)
-    return ParquetDirWriter(path, append)
+        return _Guarded(CsvWriter(path, append))
+    return _Guarded(ParquetDirWriter(path, append))
 
 
 # ---- what exists and what was committed --------------------------------------------

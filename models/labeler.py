@@ -27,6 +27,7 @@ from argmine.models.context import InContext, SentenceInput, text_of
 from argmine.models.encoder import DEFAULT_BASE, base_model_path
 from argmine.models.inference import (CPU_BATCH_TOKENS, Encoded, Engine, InferenceSettings, encode, pad_batch,
                                       plan_batches, prefix_mask, resolve_bf16)
+from argmine.models.labels import SentenceLabels  # noqa: F401 - where callers have long found it
 from argmine.models.network import SentenceClassifier
 from argmine.models.scheme import HEADS, risk_name
 from argmine.models.segment import normalize
@@ -36,22 +37,6 @@ ProgressCallback = Callable[[float, dict[str, Any]], None]
 
 class NotFittedError(RuntimeError):
     """``predict`` or ``save`` was called on a labeler that was neither fitted nor loaded."""
-
-
-@dataclass(frozen=True)
-class SentenceLabels:
-    role: str
-    stance: str
-    risk: bool
-    probabilities: dict[str, dict[str, float]]
-    # Entropy of each head divided by its maximum, so heads of 2 and 4 labels compare.
-    entropy: dict[str, float]
-    # The largest normalised entropy over the heads: high where any label is in doubt,
-    # which is what steers annotation to the sentences worth a person's time.
-    uncertainty: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def labels_from_proba(probs: Mapping[str, np.ndarray]) -> list[SentenceLabels]:

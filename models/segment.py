@@ -47,7 +47,7 @@ _FUNCTION_WORDS = {"of", "and", "the", "in", "for", "on", "to", "a", "an", "with
 _NUMBERING = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-H]\.)")
 # Sentences glued by the extraction: "society.The", two+ lower-case letters first.
 _GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_WORD_BEFORE = re.compile(r"(\S+)$")
+_NEXT = re.compile(r"\s*(\S)")
 _HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w)")
 _SPACE = re.compile(r"\s+")
 
@@ -152,33 +152,34 @@ def _split_unit(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _is_boundary(chunk: str, punct_at: int, cut: int) -> bool:
-    rest = chunk[cut:].lstrip()
-    if not rest:
+    # Every look here is local (the next non-blank character, the word before): slicing
+    # the rest of the chunk instead made long paragraphs quadratic (16 s for 100k characters).
+    following = _NEXT.match(chunk, cut)
+    if following is None:
         return False
-    first = rest[0]
+    first = following.group(1)
     if not (first.isupper() or first.isdigit() or first in _OPENERS):
         return False
     marker = _CANDIDATE.match(chunk, punct_at)
     if marker and marker.group("marker") and marker.group("marker")[0].isdigit():
         # A bare number after a full stop is a footnote marker only after a word: "Internet.7",
         # never a decimal ("3.5 Million") or a section number ("4.2 The").
-        before = chunk[:punct_at].rstrip(_CLOSERS)
-        if not before[-1:].isalpha():
+        if not _after_closers(chunk, punct_at).isalpha():
             return False
     if chunk[punct_at] != ".":
         return True
-    label = _LABEL.search(chunk[:punct_at])
+    label = _LABEL.search(chunk, _label_from(chunk, punct_at), punct_at)
     if label:
-        before = chunk[:label.start()].rstrip(" \t")
-        if not before or before.endswith("\n") or before.rstrip(_CLOSERS).endswith(tuple(_TERMINAL)):
+        i = label.start()
+        while i > 0 and chunk[i - 1] in " \t":
+            i -= 1
+        if i == 0 or chunk[i - 1] == "\n" or _after_closers(chunk, i) in tuple(_TERMINAL):
             return False  # a caption's label: "Figure 1. Share of citizens online"
-    word = _WORD_BEFORE.search(chunk[:punct_at])
-    token = word.group(1).lstrip(_OPENERS).lower() if word else ""
-    if token in _NEVER_FINAL and not (token in _BEFORE_NUMBERS and not rest[0].isdigit()):
+    token = _word_before(chunk, punct_at).lstrip(_OPENERS).lower()
+    if token in _NEVER_FINAL and not (token in _BEFORE_NUMBERS and not first.isdigit()):
         return False
     # A list or section number opening a line: "1. INTRODUCTION", "2. Results".
-    line_start = chunk.rfind("\n", 0, punct_at) + 1
-    if re.fullmatch(r"\d{1,3}|[ivx]{1,4}|[a-z]", token) and not chunk[line_start:punct_at - len(token)].strip():
+    if re.fullmatch(r"\d{1,3}|[ivx]{1,4}|[a-z]", token) and _opens_line(chunk, punct_at - len(token), punct_at):
         return False
     # Initials and dotted acronyms: "E. Corrado", "A.A. Chesnokova", "U.N. report".
     if re.fullmatch(r"(?:[a-z]\.)*[a-z]", token):
@@ -186,12 +187,59 @@ def _is_boundary(chunk: str, punct_at: int, cut: int) -> bool:
     return True
 
 
+def _word_before(chunk: str, at: int) -> str:
+    """The run of non-blank characters ending right before ``at`` ("" after a blank).
+
+    As ``(\\S+)$`` read it before: ``$`` also matches before one final line break, so
+    a stop that opens a line ("w\\n. Z") sees the word that ended the previous one.
+    """
+    end = at - 1 if at > 0 and chunk[at - 1] == "\n" else at
+    start = end
+    while start > 0 and not chunk[start - 1].isspace():
+        start -= 1
+    return chunk[start:end]
+
+
+def _opens_line(chunk: str, at: int, punct_at: int) -> bool:
+    """Only blanks between the start of the line holding ``punct_at`` and ``at``."""
+    if chunk.rfind("\n", at, punct_at) >= 0:
+        return True  # the line starts after ``at``: nothing lies between
+    i = at
+    while i > 0 and chunk[i - 1] != "\n":
+        if not chunk[i - 1].isspace():
+            return False
+        i -= 1
+    return True
+
+
+def _after_closers(chunk: str, at: int) -> str:
+    """The character before ``at`` once closing quotes and brackets are skipped ("" at the start)."""
+    while at > 0 and chunk[at - 1] in _CLOSERS:
+        at -= 1
+    return chunk[at - 1] if at > 0 else ""
+
+
+def _label_from(chunk: str, punct_at: int) -> int:
+    """Where a caption label ending at ``punct_at`` would start: the two words before it.
+
+    ``_LABEL`` is searched from there only, so a stop costs the length of its label,
+    not of the paragraph before it (searching ``chunk[:punct_at]`` was quadratic).
+    """
+    i = punct_at - 1 if punct_at > 0 and chunk[punct_at - 1] == "\n" else punct_at
+    while i > 0 and not chunk[i - 1].isspace():
+        i -= 1
+    while i > 0 and chunk[i - 1].isspace():
+        i -= 1
+    while i > 0 and not chunk[i - 1].isspace():
+        i -= 1
+    return i
+
+
 _DOMAIN_AFTER = re.compile(r"[\w-]+\.[a-z]{2,}")
 
 
 def _glued_boundary(chunk: str, at: int) -> bool:
-    word = _WORD_BEFORE.search(chunk[: at - 1])
-    token = word.group(1).lower() if word else ""
+    token = _word_before(chunk, at - 1).lower()
     # "www.Gov.kz" or "e.g.The": dotted tokens are names or abbreviations, not sentences;
     # "www.Fateha.com": what follows the full stop is the rest of a web address.
     if token.endswith("www") or "@" in token or _DOMAIN_AFTER.match(chunk, at):
@@ -207,7 +255,7 @@ def _split_heading(text: str, start: int, end: int) -> list[tuple[int, int]]:
     typically opens a sentence. Title-case runs also need a lower-case word after
     the opener, so names ("Plan A was", "NATO Secretary General") stay whole.
     """
-    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", text[start:end][:160])]
+    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", text[start:min(end, start + 160)])]
     for k in range(1, min(len(tokens) - 1, 11)):
         word, after = tokens[k][1], tokens[k + 1][1]
         if word not in _STARTERS:

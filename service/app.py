@@ -9,28 +9,35 @@ returning a fake model.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
 
 from fastapi import FastAPI
 
-from argmine.service import errors
+from argmine.models.paths import SHIPPED_MODELS
+from argmine.service import errors, migrate, openapi, training_worker
 from argmine.service.auth import resolve_token
 from argmine.service.batcher import Batcher
 from argmine.service.db import make_engine
 from argmine.service.deps import Services
 from argmine.service.jobs import JobManager
+from argmine.service.leases import Leases
 from argmine.service.metrics import ServiceMetrics
-from argmine.service.middleware import BodyLimit, RequestMetrics
+from argmine.service.middleware import AllowedMethods, BodyLimit, RequestMetrics
 from argmine.service.predictor import ActiveModel, LabelerFactory, load_labeler
-from argmine.models.paths import SHIPPED_MODELS
 from argmine.service.registry import Registry
-from argmine.service.routes import agreement, annotations, health, jobs, label, models, suggestions, web
+from argmine.service.routes import agreement, annotations, health, jobs, label, models, suggestions, tokens, web
 from argmine.service.settings import Settings
+from argmine.service.state import SharedState
 from argmine.service.store import AnnotationStore
 from argmine.service.suggestions import SuggestionPool
+from argmine.service.tokens import TokenStore
+from argmine.service.training_worker import TrainWorker
 
 log = logging.getLogger("argmine.service")
 
@@ -42,11 +49,23 @@ def _version() -> str:
         return "0+unknown"
 
 
-def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory | None = None) -> FastAPI:
+async def _follow_active_model(model: ActiveModel, every: float) -> None:
+    """Switch when another replica activates a version; a database hiccup only delays it."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await model.sync()
+        except Exception:  # noqa: BLE001 - keep following; the next poll retries
+            log.warning("could not read the active model version from the database", exc_info=True)
+
+
+def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory | None = None,
+               train_worker: TrainWorker | None = None) -> FastAPI:
     """The app; ``labeler_factory(path)`` loads a model directory (default: ``SentenceLabeler.load``).
 
     Training jobs use the same factory to score the active model, so it must be a
-    module-level function (it crosses into the training process by pickling).
+    module-level function (it crosses into the training process by pickling), as must
+    ``train_worker``, what a job's process runs (default: ``training_worker.run``).
     """
     settings = settings or Settings()
     factory = labeler_factory or load_labeler
@@ -58,37 +77,58 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         token = resolve_token(settings)
         engine = make_engine(settings.db_url)
+        try:  # under a lock: replicas starting together migrate once; a newer schema is refused
+            await asyncio.to_thread(migrate.upgrade, engine)
+        except BaseException:
+            engine.dispose()
+            raise
         store = AnnotationStore(engine)
         # Serving a shipped model, the other shipped one (default/accurate) is listed beside it.
         shipped = list(SHIPPED_MODELS.values()) if settings.model_dir.resolve() in {
             p.resolve() for p in SHIPPED_MODELS.values()} else []
         registry = Registry(settings.models_dir, settings.model_dir, shipped=shipped)
-        model = ActiveModel(registry, factory)
+        model = ActiveModel(registry, SharedState(engine), factory)
         batcher: Batcher = Batcher(model.predict_batch, max_queue=settings.queue_size,
                                    batch_tokens=settings.batch_tokens, max_batch=settings.batch_sentences,
                                    max_wait_ms=settings.max_wait_ms, on_batch=metrics.observe_batch)
-        job_manager = JobManager(settings, store, registry, model, factory)
+        replica = uuid.uuid4().hex  # this process, as leases and job rows name it
+        job_manager = JobManager(settings, store, registry, model, factory, Leases(engine, replica),
+                                 worker=train_worker or training_worker.run)
         app.state.services = Services(settings, token, metrics, store, registry, model, batcher, job_manager,
-                                      SuggestionPool(settings.suggestion_pool))
+                                      SuggestionPool(settings.suggestion_pool), TokenStore(engine))
+        follow: asyncio.Task | None = None
         try:
             await model.start()
             metrics.watch_queue(lambda: batcher.depth, lambda: batcher.waiting_sentences)
             await batcher.start()
             await job_manager.recover()
-            log.info("argmine service ready: model %s, %d stored annotations", model.version, store.count())
+            follow = asyncio.create_task(_follow_active_model(model, settings.model_poll_seconds),
+                                         name="argmine-follow-model")
+            # What start-up built (the model, torch, tokenizers: often a million objects) lives
+            # as long as the process; frozen, full collections stop walking it on every pass.
+            gc.collect()
+            gc.freeze()
+            log.info("argmine service ready (replica %s): model %s, %d stored annotations", replica[:8],
+                     model.version, store.count())
             yield
         finally:  # also after a failed start: no worker, process or connection outlives the app
+            if follow is not None:
+                follow.cancel()
+                await asyncio.gather(follow, return_exceptions=True)
             await job_manager.shutdown()
             await batcher.stop()
             engine.dispose()
+            gc.unfreeze()  # a process that builds another app (tests) lets cycles of this one be collected
 
     app = FastAPI(title="argmine", version=_version(), lifespan=lifespan,
                   description="Policy-argument mining: claims, premises, stances and risks per sentence. "
                               "Writes need `Authorization: Bearer <token>`.")
     errors.install(app)
-    for module in (label, annotations, suggestions, agreement, models, jobs, health):
+    openapi.install(app, settings)
+    for module in (label, annotations, suggestions, agreement, models, jobs, tokens, health):
         app.include_router(module.router)
     web.install(app)  # the page at /
+    app.add_middleware(AllowedMethods, document=app.openapi)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)  # added last = outermost: sees every answer, 413s included
     return app

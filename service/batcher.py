@@ -153,8 +153,15 @@ class Batcher(Generic[R]):
             raise BatcherStopped("the batcher is not running")
         if len(self._waiting) >= self.max_queue:
             raise QueueFull(f"{len(self._waiting)} requests are waiting (queue_size={self.max_queue}); retry shortly")
+        if len(texts) > 1000:  # a large request's estimates take tens of ms: not on the event loop
+            tokens = await asyncio.to_thread(lambda: [max(1, self.estimate(t)) for t in texts])
+            if len(self._waiting) >= self.max_queue:
+                raise QueueFull(f"{len(self._waiting)} requests are waiting (queue_size={self.max_queue}); "
+                                f"retry shortly")
+        else:
+            tokens = [max(1, self.estimate(t)) for t in texts]
         future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Request(texts, [max(1, self.estimate(t)) for t in texts], future))
+        self._waiting.append(_Request(texts, tokens, future))
         assert self._wakeup is not None
         self._wakeup.set()
         # Awaiting the future directly: when the caller's task is cancelled, so is the

@@ -2,8 +2,10 @@
 
 SQLite by default, in WAL mode with ``synchronous=FULL``: a commit is on disk
 before the HTTP answer goes out, so an acknowledged annotation survives a power
-cut, and readers never block the writer. Any other SQLAlchemy URL (PostgreSQL,
-say) works unchanged; the pragmas only apply to SQLite.
+cut, and readers never block the writer. PostgreSQL (psycopg 3) is the database
+for a team: several service replicas share it. The tables are created and
+changed only by the migrations in ``service/migrations`` (``service.migrate``);
+these classes must match the newest of them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -44,6 +46,8 @@ class AnnotationRow(Base):
     annotator: Mapped[str | None] = mapped_column(String(200), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The token that wrote it (a person's name, or "admin" for the bootstrap token).
+    created_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class JobRow(Base):
@@ -64,6 +68,47 @@ class JobRow(Base):
     activated: Mapped[bool] = mapped_column(Boolean, default=False)
     decision: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    # The service process that runs it; another replica asks it to stop by naming who cancels here.
+    replica: Mapped[str | None] = mapped_column(String(64))
+    cancel_requested_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class TokenRow(Base):
+    """A person's bearer token: only its sha256 is kept, the token itself is shown once."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class StateRow(Base):
+    """Service-wide values every replica reads, e.g. the active model version."""
+
+    __tablename__ = "service_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LeaseRow(Base):
+    """A lease one replica holds until ``expires_at`` (renewed while it works), e.g. the training slot."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str | None] = mapped_column(String(32))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -74,15 +119,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the tables created; SQLite gets durable pragmas."""
+def as_aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored one is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def normalize_url(url: str) -> URL:
+    """``postgresql://`` means psycopg 3 here (the driver argmine installs), not psycopg2."""
     parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (no tables: ``migrate.upgrade`` makes them); SQLite gets durable pragmas."""
+    parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+        engine = create_engine(parsed, pool_pre_ping=True)
     return engine

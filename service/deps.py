@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
-from argmine.service.auth import require_token
+from argmine.service.auth import require_admin, require_annotator
 from argmine.service.batcher import Batcher
 from argmine.service.jobs import JobManager
 from argmine.service.metrics import ServiceMetrics
@@ -15,6 +15,7 @@ from argmine.service.registry import Registry
 from argmine.service.settings import Settings
 from argmine.service.store import AnnotationStore
 from argmine.service.suggestions import SuggestionPool
+from argmine.service.tokens import Principal, TokenStore
 
 
 @dataclass
@@ -28,11 +29,16 @@ class Services:
     batcher: Batcher[Prediction]
     jobs: JobManager
     suggestions: SuggestionPool
+    tokens: TokenStore
 
 
 def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-# Attach to write routes: ``dependencies=[WRITE]``.
-WRITE = Depends(require_token)
+# Attach to write routes: ``dependencies=[WRITE]`` (annotators and admins) or ``[ADMIN]``;
+# a route that records who wrote takes ``who: Principal = WRITE`` instead.
+WRITE = Depends(require_annotator)
+ADMIN = Depends(require_admin)
+
+__all__ = ["ADMIN", "WRITE", "Principal", "Services", "get_services"]

@@ -17,9 +17,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
-from argmine.service.auth import Unauthorized
+from argmine.service.auth import Forbidden, Unauthorized
 from argmine.service.batcher import BatcherStopped, BatchFailed, QueueFull
 from argmine.service.disconnect import ClientGone
 from argmine.extraction.errors import DamagedDocument, EmptyDocument, NoTextLayer, TooLong, UnsupportedFormat
@@ -27,6 +28,7 @@ from argmine.service.formats import ImportFormatError
 from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
 from argmine.service.predictor import ModelLoadError, ModelNotLoaded
 from argmine.service.registry import RegistryError, UnknownVersion
+from argmine.service.tokens import TokenError, UnknownToken
 from argmine.training.corpus import CorpusError
 
 log = logging.getLogger("argmine.errors")
@@ -64,8 +66,10 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     MalformedJSON: (400, "malformed_json"),
     InvalidEncoding: (400, "invalid_encoding"),
     Unauthorized: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
     UnknownVersion: (404, "not_found"),
     UnknownJob: (404, "not_found"),
+    UnknownToken: (404, "not_found"),
     JobRunning: (409, "conflict"),
     JobFinished: (409, "conflict"),
     CorpusError: (409, "invalid_corpus"),  # the server's corpus, not the request, needs fixing
@@ -80,6 +84,7 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     DamagedDocument: (422, "unreadable_document"),
     EmptyDocument: (422, "empty_document"),
     UnsupportedFormat: (415, "unsupported_media_type"),
+    TokenError: (422, "validation_error"),
     ModelLoadError: (422, "model_unusable"),
     QueueFull: (429, "overloaded"),
     ClientGone: (499, "client_gone"),  # nginx's code: nobody reads it, the metrics do
@@ -87,11 +92,16 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     RegistryError: (500, "registry_error"),
     ModelNotLoaded: (503, "not_ready"),
     BatcherStopped: (503, "not_ready"),
+    # The database is down, unreachable, read-only or locked: the request may succeed
+    # later, and the transaction that failed left nothing behind.
+    OperationalError: (503, "database_unavailable"),
+    InterfaceError: (503, "database_unavailable"),
     HTTPException: (500, "http_error"),  # status and kind come from the exception itself
     Exception: (500, "internal_error"),
 }
 _HEADERS: dict[str, dict[str, str]] = {
     "overloaded": {"Retry-After": "1"},
+    "database_unavailable": {"Retry-After": "5"},
     "unauthorized": {"WWW-Authenticate": "Bearer"},
 }
 
@@ -140,6 +150,9 @@ def error_response(exc: BaseException) -> JSONResponse:
         body["errors"] = [{"loc": p.split(":", 1)[0], "msg": p} for p in exc.problems]
     if status >= 500 and kind == "internal_error":
         body["detail"] = "an unexpected error occurred; the service log has the details"
+    elif kind == "database_unavailable":  # the driver's message may carry a URL or SQL: keep it in the log
+        body["detail"] = (f"the database did not answer ({type(exc).__name__}); nothing was written; "
+                          f"retry later, /readyz says when it is back")
     if status >= 500:
         log.error("%s answered %d: %s", type(exc).__name__, status, exc)
     headers = dict(_HEADERS.get(kind, {}))

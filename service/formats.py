@@ -29,8 +29,8 @@ EXPORTED = ("text", "role", "stance", "risk", "doc_id", "start", "end", "annotat
 # Keys other tools (or argmine itself) add that say nothing about the annotation:
 # an export's ids, corpus bookkeeping, and /v1/label output, which can be corrected
 # and imported as is.
-_IGNORED = {"id", "created_at", "created", "sent_id", "source", "section", "paragraph", "probabilities",
-            "entropy", "uncertainty", "model_version", "comments", "Comments"}
+IGNORED = {"id", "created_at", "created_by", "created", "sent_id", "source", "section", "paragraph",
+           "probabilities", "entropy", "uncertainty", "model_version", "comments", "Comments"}
 
 Parsed = list[tuple[str, dict[str, Any]]]
 
@@ -109,9 +109,59 @@ def parse(body: str, fmt: Format) -> Parsed:
     raise ValueError(f"unknown format {fmt!r}")  # pragma: no cover
 
 
+def detect(item: Any) -> Format:
+    """Which format a record is in, from its keys: they do not overlap between the three."""
+    if isinstance(item, dict) and ("data" in item or "annotations" in item or "completions" in item):
+        return "label-studio"
+    if isinstance(item, dict) and ("label" in item or "labels" in item):
+        return "doccano"
+    return "jsonl"
+
+
+def parse_any(body: str) -> tuple[Parsed, set[str]]:
+    """Records of any of the three formats, each recognised by its keys, and the formats seen.
+
+    An upload with no record at all is refused: it is almost always the wrong file.
+    Label Studio tasks nobody annotated are records, skipped without a problem.
+    """
+    out: Parsed = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for where, item in _objects(body):
+        fmt = detect(item)
+        seen.add(fmt)
+        try:
+            if fmt == "label-studio":
+                fields = _label_studio_task(item)
+                if fields is not None:
+                    out.append((where, fields))
+            elif fmt == "doccano":
+                out.append((where, _doccano_item(where, item)))
+            else:  # argmine's own, or Label Studio's JSON-MIN export (flat, risk as "true"/"false")
+                fields = _fields(where, item)
+                if "risk" in fields:
+                    fields["risk"] = _risk(fields["risk"])
+                out.append((where, fields))
+        except ImportFormatError as exc:
+            problems += exc.problems
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+    if not seen and not problems:
+        problems.append("the upload holds no record; send JSONL lines or a JSON array of annotations")
+    if problems:
+        raise ImportFormatError(problems)
+    return out, seen
+
+
 def _objects(body: str) -> Iterator[tuple[str, Any]]:
-    """Objects of a JSONL body, or of a JSON array (doccano's JSON export)."""
+    """Objects of a JSONL body, of a JSON array (doccano's JSON export), or one JSON object."""
     stripped = body.lstrip()
+    if stripped.startswith("{") and "\n" in stripped.rstrip():  # one pretty-printed object, or JSONL
+        try:
+            yield "item 1", json.loads(body)
+            return
+        except json.JSONDecodeError:
+            pass  # JSONL: one object per line
     if stripped.startswith("["):
         try:
             items = json.loads(body)
@@ -131,7 +181,7 @@ def _objects(body: str) -> Iterator[tuple[str, Any]]:
 def _fields(where: str, item: Any) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise ImportFormatError([f"{where}: expected a JSON object, found {type(item).__name__}"])
-    return {k: v for k, v in item.items() if k not in _IGNORED}
+    return {k: v for k, v in item.items() if k not in IGNORED}
 
 
 def parse_jsonl(body: str) -> Parsed:
@@ -142,23 +192,27 @@ def parse_doccano(body: str) -> Parsed:
     out: Parsed = []
     problems: list[str] = []
     for where, item in _objects(body):
-        fields = _fields(where, item)
-        labels = fields.pop("label", fields.pop("labels", None))
-        meta = fields.pop("meta", None)
-        if isinstance(meta, dict):  # doccano versions that nest extra columns
-            fields = {**{k: v for k, v in meta.items() if k in EXPORTED}, **fields}
-        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            problems.append(f"{where}: 'label' should be a list like [\"role:claim\", \"stance:none\", \"risk:false\"]")
-            continue
         try:
-            fields.update(_labels_from_names(labels))
+            out.append((where, _doccano_item(where, item)))
+        except ImportFormatError as exc:
+            problems += exc.problems
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
-            continue
-        out.append((where, fields))
     if problems:
         raise ImportFormatError(problems)
     return out
+
+
+def _doccano_item(where: str, item: Any) -> dict[str, Any]:
+    fields = _fields(where, item)
+    labels = fields.pop("label", fields.pop("labels", None))
+    meta = fields.pop("meta", None)
+    if isinstance(meta, dict):  # doccano versions that nest extra columns
+        fields = {**{k: v for k, v in meta.items() if k in EXPORTED}, **fields}
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise ValueError("'label' should be a list like [\"role:claim\", \"stance:none\", \"risk:false\"]")
+    fields.update(_labels_from_names(labels))
+    return fields
 
 
 def _labels_from_names(labels: list[str]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""ASGI middleware: the request body cap and per-route request metrics.
+"""ASGI middleware: allowed methods, the request body cap and per-route request metrics.
 
 Plain ASGI rather than ``BaseHTTPMiddleware``: no extra task per request, and the
 body cap can refuse a declared Content-Length before reading a byte.
@@ -6,12 +6,62 @@ body cap can refuse a declared Content-Length before reading a byte.
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
+from typing import Any
 
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from argmine.service.errors import BodyTooLarge, error_response
 from argmine.service.metrics import ServiceMetrics
+
+_METHODS = {"get", "put", "post", "delete", "patch", "head", "trace"}
+
+
+class AllowedMethods:
+    """``OPTIONS`` answers 204 with ``Allow``; a method a documented path lacks answers 405 with ``Allow``.
+
+    Starlette's own 405 lists only the first route matching the path, so a path
+    served by two routes (GET and POST /v1/annotations) advertised half its methods.
+    Here ``Allow`` comes from the OpenAPI document, read once on first use, so every
+    documented route counts, those added later included. Paths it does not list
+    (/docs, unknown ones) are left to the router.
+    """
+
+    def __init__(self, app: ASGIApp, document: Callable[[], dict[str, Any]]):
+        self.app = app
+        self.document = document
+        self._paths: list[tuple[re.Pattern[str], set[str]]] | None = None
+
+    def allowed(self, path: str) -> set[str]:
+        if self._paths is None:
+            self._paths = [(compile_path(template)[0], {m.upper() for m in item if m in _METHODS})
+                           for template, item in self.document().get("paths", {}).items()]
+        methods: set[str] = set()
+        for pattern, declared in self._paths:
+            if pattern.match(path):
+                methods |= declared
+        return methods  # no HEAD: FastAPI's routes do not answer it, so Allow must not promise it
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        methods = self.allowed(scope["path"])
+        if methods and scope["method"] not in methods:
+            allow = ", ".join(sorted(methods | {"OPTIONS"}))
+            if scope["method"] == "OPTIONS":
+                response: Response = Response(status_code=204, headers={"Allow": allow})
+            else:
+                response = error_response(HTTPException(405, f"{scope['method']} is not allowed here; "
+                                                             f"this path allows {allow}", {"Allow": allow}))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

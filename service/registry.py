@@ -1,7 +1,11 @@
-"""Model versions on disk and the persisted pointer to the active one.
+"""Model versions on disk, and the file pointer older releases kept the active one in.
 
     <data_dir>/models/<version>/   one directory per trained model (the saved-model format)
     <data_dir>/models/active.json  {"version": ...}; absent means the shipped default
+
+The active version now lives in the database (``service.state``) so that every
+replica agrees; ``active.json`` is read only while the database holds no choice
+yet, so a data dir from before keeps serving what it served.
 
 The shipped default (``Settings.model_dir``) is always listed and always a valid
 target, so a rollback to it never depends on data_dir. The pointer is replaced
@@ -129,16 +133,26 @@ class Registry:
         raise UnknownVersion(f"no model version {version!r}; GET /v1/models lists the versions")
 
     def active_version(self) -> str:
-        """The persisted choice, or the default when none was made or its model is gone."""
-        chosen = _read_json(self.root / POINTER).get("version")
+        """The persisted choice, or the default when none was made.
+
+        A chosen model that is gone from disk is an error, not a quiet fallback: serving
+        another model than the one an operator activated would change every answer
+        without anyone deciding it.
+        """
+        pointer = self.root / POINTER
+        chosen = _read_json(pointer).get("version")
         if chosen:
             try:
                 return self.get(chosen).version
             except UnknownVersion:
-                log.warning("the active model %r is missing from %s; using the shipped default", chosen, self.root)
+                raise RegistryError(
+                    f"the active model {chosen!r}, chosen in {pointer}, is missing: "
+                    f"{self.root / chosen / 'training.json'} does not exist. Restore that directory, "
+                    f"or delete {pointer} to serve the shipped default {self.default.version!r}") from None
         return self.default.version
 
     def set_active(self, version: str) -> None:
+        """Write the file pointer (kept for tools that read it; the service records its choice in the database)."""
         info = self.get(version)
         atomic_write_json(self.root / POINTER, {"version": info.version})
 

@@ -6,18 +6,48 @@ label is a 422 naming the allowed values, and the OpenAPI docs list them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import json
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from argmine.models.scheme import ROLES, STANCES
+from argmine.training.config import TrainConfig
 
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Stance = Literal[STANCES]  # type: ignore[valid-type]
 
 
+def _integral(value: Any) -> Any:
+    """JSON has one number type: 12.0 is an integer to JSON Schema, so it is one here too."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _json_numbers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    return _integral(value)
+
+
+# Offsets and ids fit a 32-bit INTEGER column, the smallest any supported database has.
+MAX_INT = 2**31 - 1
+Offset = Annotated[int, Field(ge=0, le=MAX_INT), BeforeValidator(_integral)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# Exactly the characters ``str.strip()`` removes (``str.isspace``), as a JSON-Schema class, so
+# the schema's "non-blank" and the code's agree on every engine (ECMA, Python, Rust).
+# tests/service/test_openapi_contract.py checks the list against ``str.isspace``.
+WHITESPACE = r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NON_BLANK = f"[^{WHITESPACE}]"  # a search, not a match: one such character anywhere
 
 
 def _not_blank(value: str) -> str:
@@ -26,16 +56,24 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def from_settings(**limits: str) -> dict[str, Any]:
+    """Schema keywords whose value is a setting, e.g. ``maxLength="max_chars"``; filled in per app
+    by ``service.openapi``, so the document states the limits this service enforces."""
+    return {"x-settings": limits}
+
+
 # ---- labelling --------------------------------------------------------------------------
 class DocumentIn(Strict):
     id: str | None = Field(None, max_length=200, description="Echoed back; defaults to the position, '0', '1', ...")
-    text: str = Field(description="The document as it is; offsets in the answer index into this exact string.")
+    text: str = Field(description="The document as it is; offsets in the answer index into this exact string. "
+                                  "At least one non-blank character.",
+                      json_schema_extra={"pattern": NON_BLANK, **from_settings(maxLength="max_chars")})
 
     _text = field_validator("text")(_not_blank)
 
 
 class LabelRequest(Strict):
-    documents: list[DocumentIn] = Field(min_length=1)
+    documents: list[DocumentIn] = Field(min_length=1, json_schema_extra=from_settings(maxItems="max_documents"))
 
 
 class SentenceOut(BaseModel):
@@ -76,29 +114,26 @@ class LabelResponse(BaseModel):
 
 # ---- annotations --------------------------------------------------------------------------
 class AnnotationIn(Strict):
-    text: str = Field(max_length=100_000)
+    text: str = Field(max_length=100_000, description="At least one non-blank character.",
+                      json_schema_extra={"pattern": NON_BLANK})
     role: Role
     stance: Stance
     risk: bool
     doc_id: str | None = Field(None, max_length=200)
-    start: int | None = Field(None, ge=0)
-    end: int | None = Field(None, ge=0)
-    annotator: str | None = Field(None, max_length=200)
+    start: Offset | None = None
+    end: Offset | None = None
+    annotator: str | None = Field(None, max_length=200, description=(
+        "Ignored by POST /v1/annotations: the annotator is the name of the token that sends it. "
+        "An admin's import keeps it (restoring a backup keeps who labelled what)."))
     note: str | None = Field(None, max_length=10_000)
 
     _text = field_validator("text")(_not_blank)
-
-    @field_validator("end")
-    @classmethod
-    def _span(cls, end: int | None, info) -> int | None:
-        start = info.data.get("start")
-        if end is not None and start is not None and end <= start:
-            raise ValueError(f"end ({end}) must be greater than start ({start})")
-        return end
+    # No end > start rule: JSON Schema cannot compare two fields, and the document must say
+    # every rule enforced. Offsets are the annotator's reference into their document, not read here.
 
 
 class AnnotationsIn(Strict):
-    annotations: list[AnnotationIn] = Field(min_length=1)
+    annotations: list[AnnotationIn] = Field(min_length=1, json_schema_extra=from_settings(maxItems="max_annotations"))
 
 
 class AnnotationOut(BaseModel):
@@ -113,6 +148,7 @@ class AnnotationOut(BaseModel):
     annotator: str | None
     note: str | None
     created_at: str | None
+    created_by: str | None = Field(None, description="The name of the token that stored it.")
 
 
 class StoredAnnotation(AnnotationOut):
@@ -131,8 +167,34 @@ class AnnotationPage(BaseModel):
     next_after: int | None = Field(description="Pass as ?after= for the next page; null on the last.")
 
 
+def import_record_schemas() -> dict[str, Any]:
+    """JSON Schemas of one imported record, argmine's own or doccano's (``formats.detect`` tells
+    them apart). Keys an export adds and the import ignores (``formats.IGNORED``) are allowed."""
+    from argmine.models.scheme import HEADS
+    from argmine.service.formats import IGNORED
+
+    ignored = {key: {"description": "Ignored."} for key in sorted(IGNORED)}
+    argmine = AnnotationIn.model_json_schema()
+    argmine["properties"].update(ignored)
+    argmine["properties"]["risk"] = {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}],
+                                     "description": "Label Studio's JSON-MIN export writes it as a string."}
+    argmine["title"] = "ArgmineRecord"
+    names = {head: [f"{head}:{value}" for value in labels] for head, labels in HEADS.items()}
+    label = {"type": "array", "items": {"enum": [n for head in HEADS for n in names[head]]},
+             "description": "One label per head, e.g. [\"role:claim\", \"stance:none\", \"risk:false\"].",
+             "allOf": [{"contains": {"enum": names[head]}, "minContains": 1, "maxContains": 1} for head in HEADS]}
+    extra = {k: v for k, v in argmine["properties"].items() if k in ("doc_id", "start", "end", "annotator", "note")}
+    doccano = {"title": "DoccanoRecord", "type": "object", "additionalProperties": False,
+               "properties": {"text": argmine["properties"]["text"], "label": label, "labels": label,
+                              "meta": {"description": "Extra columns; doc_id, start, end, annotator, note are read."},
+                              **extra, **{k: v for k, v in ignored.items() if k not in ("label", "labels")}},
+               "required": ["text"], "anyOf": [{"required": ["label"]}, {"required": ["labels"]}],
+               "not": {"required": ["data"]}}
+    return {"ArgmineRecord": argmine, "DoccanoRecord": doccano}
+
+
 class ImportOut(BaseModel):
-    format: str
+    format: str = Field(description="The format of the records read: jsonl, doccano, label-studio, or mixed.")
     read: int
     created: int
     duplicates: int
@@ -181,8 +243,20 @@ class ActivateOut(BaseModel):
 
 class TrainRequest(Strict):
     force: bool = Field(False, description="Activate the new model even if it scores worse than the active one.")
-    config: dict[str, Any] = Field(default_factory=dict,
-                                   description="Training config overrides (keys of training.config.TrainConfig).")
+    config: TrainConfig = Field(default_factory=TrainConfig,
+                                description="Overrides of the service's training config; only the keys sent apply.")
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _strict_config(cls, value: Any) -> Any:
+        """Strict as JSON is (no ``false`` for a number, no ``"3"`` for an integer), unlike config
+        files, whose YAML writes 1e-4 as a string; JSON mode reads arrays as tuples."""
+        if isinstance(value, dict):
+            return TrainConfig.model_validate_json(json.dumps(_json_numbers(value)), strict=True)
+        return value
+
+    def overrides(self) -> dict[str, Any]:
+        return self.config.model_dump(exclude_unset=True)
 
 
 class JobOut(BaseModel):
@@ -202,6 +276,7 @@ class JobOut(BaseModel):
     activated: bool
     decision: str | None
     error: str | None
+    created_by: str | None = Field(None, description="Who started it: the name of the token that asked.")
 
 
 class JobsOut(BaseModel):

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
 
     suggestion_pool: int = Field(5000, ge=1, description="Recently labelled sentences kept for /v1/suggestions.")
 
+    # Replicas. Several processes on one database and data_dir act as one service: each
+    # checks the active model this often, so a switch reaches all of them within it.
+    model_poll_seconds: float = Field(2.0, gt=0, description="How often a replica checks which model is active.")
+    # A replica renews its training lease every third of this; a killed one frees the slot after it.
+    training_lease_seconds: float = Field(30.0, ge=1,
+                                          description="Seconds before a dead replica's training slot frees.")
+
     @field_validator("api_token")
     @classmethod
     def _real_token(cls, value: SecretStr | None) -> SecretStr | None:

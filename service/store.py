@@ -41,7 +41,7 @@ def text_key(text: str) -> str:
 
 
 def as_dict(row: AnnotationRow) -> dict[str, Any]:
-    data = {name: getattr(row, name) for name in ("id", *FIELDS)}
+    data = {name: getattr(row, name) for name in ("id", *FIELDS, "created_by")}
     created = row.created_at
     if created is not None and created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)  # SQLite drops the zone; every stored time is UTC
@@ -90,16 +90,18 @@ class AnnotationStore:
     def session(self) -> Session:
         return self._sessions()
 
-    def add(self, annotations: Sequence[dict[str, Any]]) -> AddResult:
-        """Store what is new, in one transaction; committed (on disk) when this returns."""
+    def add(self, annotations: Sequence[dict[str, Any]], created_by: str | None = None) -> AddResult:
+        """Store what is new, in one transaction; committed (on disk) when this returns.
+
+        ``created_by`` records who wrote them (with ``created_at``, when)."""
         try:
-            return self._add(annotations)
+            return self._add(annotations, created_by)
         except IntegrityError:
             # A concurrent request stored one of these keys between our read and our
             # insert; the retry reads it and counts it as a duplicate.
-            return self._add(annotations)
+            return self._add(annotations, created_by)
 
-    def _add(self, annotations: Sequence[dict[str, Any]]) -> AddResult:
+    def _add(self, annotations: Sequence[dict[str, Any]], created_by: str | None) -> AddResult:
         keys = [annotation_key(a["text"], a["role"], a["stance"], a["risk"], a.get("annotator")) for a in annotations]
         with self.session() as session, session.begin():
             known: dict[str, AnnotationRow] = {}
@@ -112,7 +114,7 @@ class AnnotationStore:
                 if key in known:
                     rows.append((known[key], False))
                     continue
-                row = AnnotationRow(key=key, text_key=text_key(annotation["text"]),
+                row = AnnotationRow(key=key, text_key=text_key(annotation["text"]), created_by=created_by,
                                     **{f: annotation.get(f) for f in FIELDS})
                 session.add(row)
                 known[key] = row

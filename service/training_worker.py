@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -36,6 +37,9 @@ class JobSpec:
     nice: int = 10
 
 
+TrainWorker = Callable[[JobSpec], None]
+
+
 def read_annotations(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -54,9 +58,19 @@ class _Progress:
             self.last = now
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A service killed outright (SIGKILL, OOM) cannot stop its job; the job stops itself rather than
+    train for nobody while another replica may already hold the training slot."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def run(spec: JobSpec) -> None:
     """Entry point of the child process; exit status 0 only with result.json written."""
     progress = _Progress(spec.job_dir / "progress.json")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="argmine-parent-watch", daemon=True).start()
     try:
         if spec.nice:
             os.nice(spec.nice)  # the service shares these cores: keep labelling responsive

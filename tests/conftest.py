@@ -9,6 +9,8 @@ import pytest
 
 from argmine.models.segment import segment
 
+pytest_plugins = ["tests.databases"]  # `databases` / `database_url`: each test once on SQLite, once on PostgreSQL
+
 TINY_DOCS = {
     "tiny-a": (
         "E-Participation\n\nOnline petitions let citizens speak to parliament directly. "

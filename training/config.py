@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from argmine.models.labeler import SentenceLabeler
+if TYPE_CHECKING:
+    from argmine.models.labeler import SentenceLabeler
 
 
 class TrainConfig(BaseModel):
@@ -49,6 +50,9 @@ class TrainConfig(BaseModel):
     device: str = "auto"
 
     def labeler(self) -> SentenceLabeler:
+        # Imported here: the service reads this model for its API schema without loading torch.
+        from argmine.models.labeler import SentenceLabeler
+
         fields = set(SentenceLabeler.__dataclass_fields__) - {"inference"}
         return SentenceLabeler(**{k: v for k, v in self.model_dump().items() if k in fields})
 

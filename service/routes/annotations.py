@@ -10,15 +10,15 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import ValidationError
 
 from argmine.service import formats
-from argmine.service.deps import WRITE, Services, get_services
+from argmine.service.deps import WRITE, Principal, Services, get_services
 from argmine.service.errors import InvalidEncoding, LimitExceeded
 from argmine.service.formats import Format, ImportFormatError
 from argmine.service.schemas import AddAnnotationsOut, AnnotationIn, AnnotationPage, AnnotationsIn, ErrorOut, ImportOut
-from argmine.service.schemas import Role, Stance
+from argmine.service.schemas import MAX_INT, Role, Stance
 from argmine.service.store import Filters
 
 router = APIRouter(tags=["annotations"])
-_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 413, 422)}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 413, 422)}
 
 
 def filters(role: Role | None = None, stance: Stance | None = None, risk: bool | None = None,
@@ -27,21 +27,23 @@ def filters(role: Role | None = None, stance: Stance | None = None, risk: bool |
     return Filters(role, stance, risk, doc_id, annotator, q)
 
 
-@router.post("/v1/annotations", status_code=201, response_model=AddAnnotationsOut, dependencies=[WRITE],
+@router.post("/v1/annotations", status_code=201, response_model=AddAnnotationsOut,
              responses=_WRITE_ERRORS, summary="Store labelled sentences")
-def add_annotations(body: AnnotationsIn, services: Services = Depends(get_services)) -> dict[str, Any]:
+def add_annotations(body: AnnotationsIn, services: Services = Depends(get_services),
+                    who: Principal = WRITE) -> dict[str, Any]:
     """Committed to disk before the answer. A sentence already stored with the same
-    labels is not stored again (``created: false``, counted in ``duplicates``)."""
+    labels is not stored again (``created: false``, counted in ``duplicates``).
+    The annotator is the name of the token that sends it, whatever the body says."""
     if len(body.annotations) > services.settings.max_annotations:
         raise LimitExceeded(f"{len(body.annotations)} annotations in one request, over max_annotations="
                             f"{services.settings.max_annotations} (ARGMINE_MAX_ANNOTATIONS); send them in parts "
                             f"or use POST /v1/annotations/import")
-    result = services.store.add([a.model_dump() for a in body.annotations])
+    result = services.store.add([{**a.model_dump(), "annotator": who.name} for a in body.annotations], who.name)
     return {"created": result.created, "duplicates": result.duplicates, "items": result.items}
 
 
 @router.get("/v1/annotations", response_model=AnnotationPage, summary="Page through stored annotations")
-def list_annotations(after: int | None = Query(None, ge=0, description="The previous page's next_after."),
+def list_annotations(after: int | None = Query(None, ge=0, le=MAX_INT, description="The previous page's next_after."),
                      limit: int = Query(50, ge=1, le=1000), where: Filters = Depends(filters),
                      services: Services = Depends(get_services)) -> dict[str, Any]:
     page = services.store.page(where, after, limit)
@@ -59,25 +61,36 @@ def export_annotations(format: Format = "jsonl", where: Filters = Depends(filter
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.post("/v1/annotations/import", response_model=ImportOut, dependencies=[WRITE], responses=_WRITE_ERRORS,
-             summary="Upload annotations exported from argmine, Label Studio or doccano",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/x-ndjson": {"schema": {"type": "string"}},
-                 "application/json": {"schema": {"type": "string"}}}}})
-async def import_annotations(request: Request, format: Format = "jsonl",
-                             services: Services = Depends(get_services)) -> dict[str, Any]:
+_RECORD = {"anyOf": [{"$ref": "#/components/schemas/ArgmineRecord"}, {"$ref": "#/components/schemas/DoccanoRecord"}]}
+_IMPORT_BODY = {"requestBody": {"required": True, "content": {
+    "application/x-ndjson": {"schema": {"type": "string", "minLength": 1,
+                                        "description": "One record per line, each as in application/json."}},
+    "application/json": {"schema": {"anyOf": [_RECORD, {"type": "array", "items": _RECORD, "minItems": 1}]}}}}}
+
+
+@router.post("/v1/annotations/import", response_model=ImportOut, responses=_WRITE_ERRORS,
+             summary="Upload annotations exported from argmine, Label Studio or doccano", openapi_extra=_IMPORT_BODY)
+async def import_annotations(request: Request, format: Format | None = Query(
+                                 None, deprecated=True, description="Ignored: each record's format is recognised "
+                                                                    "from its keys."),
+                             services: Services = Depends(get_services), who: Principal = WRITE) -> dict[str, Any]:
     """All or nothing: one bad record refuses the upload with every problem listed
-    by line or task, and stores nothing. Label Studio tasks nobody annotated are skipped."""
+    by line or task, and stores nothing. Records may be argmine's (JSONL or a JSON
+    array), doccano's, or Label Studio tasks (a JSON export: tasks nobody annotated
+    are skipped; their schema is Label Studio's). An annotator's import is recorded
+    under their name; an admin's keeps the file's annotators (restoring a backup keeps
+    who labelled what), its own name where none is given."""
     raw = await request.body()
     try:
         body = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidEncoding(f"the upload is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
-    return await anyio.to_thread.run_sync(_import, services, body, format)
+    return await anyio.to_thread.run_sync(_import, services, body, who)
 
 
-def _import(services: Services, body: str, fmt: Format) -> dict[str, Any]:
-    parsed = formats.parse(body, fmt)
+def _import(services: Services, body: str, who: Principal) -> dict[str, Any]:
+    parsed, seen = formats.parse_any(body)
+    fmt = seen.pop() if len(seen) == 1 else "mixed"
     valid: list[dict[str, Any]] = []
     problems: list[str] = []
     for where, fields in parsed:
@@ -89,7 +102,9 @@ def _import(services: Services, body: str, fmt: Format) -> dict[str, Any]:
         raise ImportFormatError(problems)
     if not valid:
         return {"format": fmt, "read": 0, "created": 0, "duplicates": 0}
-    result = services.store.add(valid)
+    keep = who.can("admin")
+    valid = [{**a, "annotator": (a.get("annotator") or who.name) if keep else who.name} for a in valid]
+    result = services.store.add(valid, who.name)
     return {"format": fmt, "read": len(valid), "created": result.created, "duplicates": result.duplicates}
 
 

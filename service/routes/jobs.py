@@ -6,23 +6,23 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from argmine.service.deps import WRITE, Services, get_services
+from argmine.service.deps import ADMIN, Principal, Services, get_services
 from argmine.service.schemas import ErrorOut, JobOut, JobsOut, TrainRequest
 
 router = APIRouter(tags=["training"])
 
 
-@router.post("/v1/train", status_code=202, response_model=JobOut, dependencies=[WRITE],
-             responses={code: {"model": ErrorOut} for code in (401, 409, 422)},
+@router.post("/v1/train", status_code=202, response_model=JobOut,
+             responses={code: {"model": ErrorOut} for code in (401, 403, 409, 422)},
              summary="Retrain on the corpus plus every stored annotation")
 async def train(response: Response, body: TrainRequest | None = None,
-                services: Services = Depends(get_services)) -> dict[str, Any]:
+                services: Services = Depends(get_services), who: Principal = ADMIN) -> dict[str, Any]:
     """Runs in a separate process; the service keeps answering. The new model is
     activated only if it is not worse than the active one on the fixed evaluation
     split (mean macro-F1 of the three heads), unless ``force`` is true. One job at
-    a time: 409 while another runs."""
+    a time across every replica: 409 while another runs. Needs an admin token."""
     body = body or TrainRequest()
-    job = await services.jobs.start(force=body.force, overrides=body.config)
+    job = await services.jobs.start(force=body.force, overrides=body.overrides(), by=who.name)
     response.headers["Location"] = f"/v1/jobs/{job['id']}"
     return job
 
@@ -38,8 +38,9 @@ def get_job(job_id: str, services: Services = Depends(get_services)) -> dict[str
     return services.jobs.get(job_id)
 
 
-@router.post("/v1/jobs/{job_id}/cancel", response_model=JobOut, dependencies=[WRITE],
-             responses={code: {"model": ErrorOut} for code in (401, 404, 409)}, summary="Stop a running job")
-async def cancel_job(job_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:
+@router.post("/v1/jobs/{job_id}/cancel", response_model=JobOut,
+             responses={code: {"model": ErrorOut} for code in (401, 403, 404, 409)}, summary="Stop a running job")
+async def cancel_job(job_id: str, services: Services = Depends(get_services),
+                     who: Principal = ADMIN) -> dict[str, Any]:
     """Kills the training process; the active model stays as it is."""
-    return await services.jobs.cancel(job_id)
+    return await services.jobs.cancel(job_id, by=who.name)

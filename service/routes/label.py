@@ -13,18 +13,21 @@ from email.message import Message
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from argmine.extraction import MEDIA_TYPES
 from argmine.extraction.errors import EmptyDocument
+from argmine.models.context import SentenceInput
 from argmine.models.documents import model_inputs, sentence_record, split
+from argmine.models.segment import Sentence
 from argmine.service.batcher import QueueFull
 from argmine.service.deps import Services, get_services
 from argmine.service.disconnect import until_disconnected
+from argmine.service.predictor import Prediction, prediction_labels, prediction_version
 from argmine.service.errors import InvalidEncoding, LimitExceeded, MalformedJSON, UnsupportedMediaType
-from argmine.service.schemas import DocumentIn, ErrorOut, LabelRequest, LabelResponse
+from argmine.service.schemas import NON_BLANK, DocumentIn, ErrorOut, LabelRequest, LabelResponse, from_settings
 from argmine.service.settings import Settings
 from argmine.service.uploads import Upload, is_upload, read_uploads
 
@@ -52,7 +55,8 @@ _EXAMPLE = "E-voting in Estonia is secure. Critics say it risks a digital divide
 _BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": _inline(LabelRequest.model_json_schema()),
                          "example": {"documents": [{"id": "doc-1", "text": _EXAMPLE}]}},
-    "text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE},
+    "text/plain": {"schema": {"type": "string", "pattern": NON_BLANK, **from_settings(maxLength="max_chars")},
+                   "example": _EXAMPLE},
     **{media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES},
     "multipart/form-data": {"schema": {"type": "object", "properties": {
         "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
@@ -107,8 +111,8 @@ def check_limits(documents: list[DocumentIn], settings: Settings) -> None:
 
 
 @router.post("/v1/label", response_model=LabelResponse, openapi_extra=_BODY, responses=_ERRORS,
-             response_model_exclude_none=True, summary="Label the sentences of one or more documents")
-async def label(request: Request, services: Services = Depends(get_services)) -> dict[str, Any]:
+             summary="Label the sentences of one or more documents")
+async def label(request: Request, services: Services = Depends(get_services)) -> Response:
     """Each sentence comes back with ``start``/``end`` offsets into the text as sent
     (``text[start:end]`` is the sentence), its three labels, every label's
     probability, an uncertainty score and the version of the model that labelled it.
@@ -117,33 +121,39 @@ async def label(request: Request, services: Services = Depends(get_services)) ->
     document then comes back with ``text``, the extracted text the offsets index into,
     and PDF sentences carry their ``page``. A PDF without a text layer is a 422."""
     media, charset = _content_type(request)
+    # Parsing, extracting, segmenting and answering are CPU work proportional to the request
+    # (up to 64 x 100k characters, ~150k sentences): all of it off the event loop, which must
+    # keep answering /healthz and every other client meanwhile.
     if is_upload(media):
         uploads = await read_uploads(request, media, services.settings.max_chars)
         documents = [_document(u) for u in uploads]
     else:
-        documents = parse_documents(await request.body(), media, charset)
+        body = await request.body()
+        documents = await anyio.to_thread.run_sync(parse_documents, body, media, charset)
+        del body
         uploads = [Upload(doc.id, doc.text) for doc in documents]
     check_limits(documents, services.settings)
     ids = [doc.id if doc.id is not None else str(i) for i, doc in enumerate(documents)]
-    # Segmenting megabytes of text takes a while: off the event loop.
-    pieces = await anyio.to_thread.run_sync(lambda: [split(doc.text) for doc in documents])
-    flat = model_inputs(pieces)  # every sentence beside its neighbours
+    pieces, flat = await anyio.to_thread.run_sync(_segment, documents)
     try:
         predictions = await until_disconnected(request, services.batcher.submit(flat))
     except QueueFull:
         services.metrics.rejected.inc()
         raise
-    out, cursor = [], 0
-    for doc_id, sentences, upload in zip(ids, pieces, uploads):
-        records = [sentence_record(doc_id, i, s, predictions[cursor + i].labels, predictions[cursor + i].model_version)
-                   for i, s in enumerate(sentences)]
-        cursor += len(sentences)
-        out.append({"id": doc_id, "sentences": records, **_extraction_fields(upload, records)})
-        services.suggestions.add(records)
-    await _add_links(services, documents, out)
+    content = await anyio.to_thread.run_sync(_answer, ids, pieces, uploads, predictions, services, documents)
     services.metrics.documents.inc(len(documents))
     services.metrics.sentences.inc(len(flat))
-    return {"documents": out}
+    # Already JSON: FastAPI would otherwise validate and encode ~150k records on the event loop.
+    return Response(content, media_type="application/json")
+
+
+def _segment(documents: list[DocumentIn]) -> tuple[list[list[tuple[int, int, str]]], list[SentenceInput]]:
+    """Each document's sentences as spans, and what the model reads for each: every
+    sentence beside its neighbours (``model_inputs``), in document order."""
+    sentences = [split(doc.text) for doc in documents]
+    flat = model_inputs(sentences)
+    # Spans as plain tuples, untracked by the garbage collector (see ``Prediction``).
+    return [[(s.start, s.end, s.text) for s in doc] for doc in sentences], flat
 
 
 def _document(upload: Upload) -> DocumentIn:
@@ -164,13 +174,38 @@ def _extraction_fields(upload: Upload, records: list[dict[str, Any]]) -> dict[st
     return {"text": extracted.text, "format": extracted.format}
 
 
-async def _add_links(services: Services, documents: list[DocumentIn], out: list[dict[str, Any]]) -> None:
-    """Links of each document from the link model beside the labelling model (service/links.py)."""
+def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], uploads: list[Upload],
+            predictions: list[Prediction], services: Services, documents: list[DocumentIn]) -> bytes:
+    """The response body (``LabelResponse``), built from records ``sentence_record`` makes.
+
+    Encoded record by record: one ``json.dumps`` of the whole answer holds the GIL for
+    seconds on a maximal request, and the event loop with it. Each document's records
+    are dropped once encoded, so the peak is the encoded answer, not its dicts as well.
+    """
+    parts: list[str] = []
+    cursor = 0
+    for d, (doc_id, sentences, upload) in enumerate(zip(ids, pieces, uploads)):
+        records = [sentence_record(doc_id, i, Sentence(*s), prediction_labels(predictions[cursor + i]),
+                                   prediction_version(predictions[cursor + i])) for i, s in enumerate(sentences)]
+        cursor += len(sentences)
+        extraction = _extraction_fields(upload, records)
+        # null unless the model has a link model beside it (service/links.py)
+        extraction["links"] = _links(services, records, documents[d].text)
+        services.suggestions.add(records)
+        encoded = ",".join(_dumps({k: v for k, v in r.items() if k != "doc_id"}) for r in records)
+        fields = "".join(f",{_dumps(key)}:{_dumps(value)}" for key, value in extraction.items())
+        parts.append(f'{"," if d else ""}{{"id":{_dumps(doc_id)},"sentences":[{encoded}]{fields}}}')
+    return ('{"documents":[' + "".join(parts) + "]}").encode("utf-8")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _links(services: Services, records: list[dict[str, Any]], text: str) -> list[dict[str, Any]] | None:
+    """Links of one document from the link model beside the labelling model, if it has one."""
     from argmine.service.links import links_for_document
 
-    for doc, labelled in zip(documents, out):
-        records = labelled["sentences"]
-        if not records:
-            continue
-        path = services.registry.get(records[0]["model_version"]).path
-        labelled["links"] = await anyio.to_thread.run_sync(links_for_document, path, records, doc.text)
+    if not records:
+        return None
+    return links_for_document(services.registry.get(records[0]["model_version"]).path, records, text)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from argmine.service.deps import WRITE, Services, get_services
+from argmine.service.deps import ADMIN, Principal, Services, get_services
 from argmine.service.registry import summarize
 from argmine.service.schemas import ActivateOut, ErrorOut, ModelsOut
 
@@ -21,12 +21,14 @@ def list_models(services: Services = Depends(get_services)) -> dict[str, Any]:
          "metrics": summarize(m.metrics)} for m in services.registry.versions()]}
 
 
-@router.post("/v1/models/{version}/activate", response_model=ActivateOut, dependencies=[WRITE],
-             responses={code: {"model": ErrorOut} for code in (401, 404, 422)},
+@router.post("/v1/models/{version}/activate", response_model=ActivateOut,
+             responses={code: {"model": ErrorOut} for code in (401, 403, 404, 422)},
              summary="Serve another model version (activation or rollback)")
-async def activate(version: str, services: Services = Depends(get_services)) -> dict[str, Any]:
+async def activate(version: str, services: Services = Depends(get_services),
+                   who: Principal = ADMIN) -> dict[str, Any]:
     """Loads the version, then swaps it in: requests already in a forward pass finish on
     the model they started with. The choice persists across restarts. If the model
-    cannot be loaded, nothing changes."""
-    previous = await services.model.activate(version)
+    cannot be loaded, nothing changes. Every replica serves it within ``model_poll_seconds``.
+    Needs an admin token."""
+    previous = await services.model.activate(version, by=who.name)
     return {"active": services.model.version, "previous": previous}

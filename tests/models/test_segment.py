@@ -115,3 +115,30 @@ def test_figure_label_stays_with_its_caption_but_a_reference_to_it_ends_a_senten
         "Figure 1. Share of citizens who use e-services.", "Most of them are young."]
     assert sentences("The share grew, as shown in Table 2. The rest fell.") == [
         "The share grew, as shown in Table 2.", "The rest fell."]
+
+
+def test_a_long_paragraph_segments_in_linear_time():
+    """100k characters in one paragraph took 16 s when each stop sliced the rest of the text."""
+    import time
+
+    paragraph = ("Citizens should vote online. Turnout rose by 12 percent in 2019. " * 2000)[:100_000]
+    started = time.perf_counter()
+    sentences = segment(paragraph)
+    assert time.perf_counter() - started < 1.0
+    assert len(sentences) > 3000 and all(paragraph[s.start:s.end] == s.text for s in sentences)
+
+
+def test_a_long_paragraph_of_markers_captions_and_addresses_segments_in_linear_time():
+    """Each rule for footnote markers, caption labels and web addresses looks only near its stop."""
+    import time
+
+    unit = ("See Figure 2. Most people use the Internet.7 Apply at www.Egov.kz today. "
+            "It recovered in 2022.[8][9] Read No. 5 of the code. The answer was no. ")
+    paragraph = (unit * 1000)[:100_000]
+    started = time.perf_counter()
+    found = segment(paragraph)
+    assert time.perf_counter() - started < 1.0
+    assert [s.text for s in found[:6]] == ["See Figure 2.", "Most people use the Internet.7",
+                                           "Apply at www.Egov.kz today.", "It recovered in 2022.[8][9]",
+                                           "Read No. 5 of the code.", "The answer was no."]
+    assert all(paragraph[s.start:s.end] == s.text for s in found)

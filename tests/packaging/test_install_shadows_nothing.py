@@ -24,6 +24,7 @@ def test_wheel_installs_beside_a_package_called_models(tmp_path: Path) -> None:
     assert {n for n in top_level if not n.endswith(".dist-info")} == {"argmine"}
     assert any(n.startswith("argmine/models/default/") for n in zipfile.ZipFile(wheel).namelist())
     assert "argmine/service/web/static/js/app.js" in zipfile.ZipFile(wheel).namelist()  # the web page ships too
+    assert "argmine/service/migrations/versions/0001_baseline.py" in zipfile.ZipFile(wheel).namelist()
 
     env = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env)

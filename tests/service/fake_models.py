@@ -28,3 +28,31 @@ def fake_or_real(path: Path):
 
         return SentenceLabeler.load(path)
     return versioned_fake(json.loads((path / "training.json").read_text())["version"])
+
+
+def fake_train(spec) -> None:
+    """A training job's process in miniature: progress, a staged fake model, result.json.
+
+    Stands in for ``training_worker.run`` where the HTTP contract, not learning, is under
+    test. ``config["max_steps"]`` tenths of a second of "training" (default 0.5 s) leave
+    time to cancel it, or to kill it.
+    """
+    import os
+    import time
+    import uuid
+
+    from argmine.models.scheme import HEADS
+    from argmine.service.registry import atomic_write_json
+
+    steps = spec.config.get("max_steps") or 5
+    for step in range(steps):
+        atomic_write_json(spec.job_dir / "progress.json", {"stage": "training", "progress": step / steps})
+        time.sleep(0.1)
+    version = f"fake-{uuid.uuid4().hex[:12]}"
+    report = {"eval": {"n": 10, **{head: {"macro_f1": 0.5} for head in HEADS}}}
+    os.makedirs(spec.staging_dir, exist_ok=True)
+    (spec.staging_dir / "training.json").write_text(json.dumps({"version": version, "created": time.strftime(
+        "%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}))
+    (spec.staging_dir / "metrics.json").write_text(json.dumps(report))
+    atomic_write_json(spec.job_dir / "result.json", {"version": version, "metrics": report,
+                                                      "baseline_metrics": report, "eval_records": 10})

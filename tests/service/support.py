@@ -35,7 +35,8 @@ def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 @contextmanager
-def running(tmp_path: Path, labeler: FakeLabeler | None = None, factory=None, **overrides: Any) -> Iterator[TestClient]:
+def running(tmp_path: Path, labeler: FakeLabeler | None = None, factory=None, train_worker=None,
+            **overrides: Any) -> Iterator[TestClient]:
     """The real app over HTTP (TestClient runs the lifespan), with a real SQLite file under tmp_path.
 
     ``labeler``: one fake instance served for every version (so a test can read its
@@ -43,11 +44,33 @@ def running(tmp_path: Path, labeler: FakeLabeler | None = None, factory=None, **
     """
     if labeler is not None:
         factory = lambda _path: labeler  # noqa: E731
-    app = create_app(settings_for(tmp_path, **overrides), labeler_factory=factory or fake_or_real)
+    app = create_app(settings_for(tmp_path, **overrides), labeler_factory=factory or fake_or_real,
+                     train_worker=train_worker)
     with TestClient(app, raise_server_exceptions=False) as client:
         if labeler is not None:
             labeler.calls.clear()
         yield client
+
+
+def token_for(client: TestClient, name: str, role: str = "annotator") -> dict[str, str]:
+    """Headers with a new token of ``name`` (made as `argmine tokens create` would)."""
+    token, _ = client.app.state.services.tokens.create(name, role, "test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def post_as_annotators(client: TestClient, annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Store each annotation, in order, with a token of its ``annotator`` (the bootstrap admin's when it has
+    none); returns the stored items. The name comes from the token, as a real client's would."""
+    headers: dict[str | None, dict[str, str]] = {None: AUTH}
+    items = []
+    for annotation in annotations:
+        name = annotation.get("annotator")
+        if name not in headers:
+            headers[name] = token_for(client, name)
+        response = client.post("/v1/annotations", json={"annotations": [annotation]}, headers=headers[name])
+        assert response.status_code == 201, response.text
+        items += response.json()["items"]
+    return items
 
 
 # (text, role, stance, risk): enough variety for every head to see each of a few labels.

@@ -1,4 +1,7 @@
-"""Switching model versions: activate, roll back, persist, and never fail a request in flight."""
+"""Switching model versions: activate, roll back, persist, and never fail a request in flight.
+
+On SQLite and PostgreSQL: the active version lives in the database.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine, text
+
+from argmine.service.registry import RegistryError
 from tests.fakes import FakeLabeler
 from tests.service.fake_models import versioned_fake
 from tests.service.support import AUTH, running, write_fake_model
@@ -44,15 +51,17 @@ def _models(tmp_path: Path) -> None:
     write_fake_model(root / "broken-1", "broken-1", created="2024-04-01T00:00:00+00:00")
 
 
-def test_activate_a_version_then_roll_back_and_the_choice_survives_restarts(tmp_path):
+def test_activate_a_version_then_roll_back_and_the_choice_survives_restarts(tmp_path, database_url):
     _models(tmp_path)
     models = Models()
-    with running(tmp_path, factory=models) as client:
+    with running(tmp_path, database_url=database_url, factory=models) as client:
         listing = client.get("/v1/models").json()
         assert listing["active"] == "fake-1"
-        assert [m["version"] for m in listing["models"]] == ["fake-1", "v2", "v3", "broken-1"]
+        trained = [m for m in listing["models"] if not m["shipped"]]  # after the real shipped models, if any
+        assert [m["version"] for m in trained] == ["v2", "v3", "broken-1"]
+        assert listing["models"][0]["version"] == "fake-1"
         assert listing["models"][0]["shipped"] and listing["models"][0]["active"]
-        assert listing["models"][2]["metrics"]["mean_macro_f1"] == 0.7
+        assert trained[1]["metrics"]["mean_macro_f1"] == 0.7
 
         assert _served_version(client) == "fake-1"
         response = client.post("/v1/models/v3/activate", headers=AUTH)
@@ -60,20 +69,20 @@ def test_activate_a_version_then_roll_back_and_the_choice_survives_restarts(tmp_
         assert _served_version(client) == "v3"
         assert 'argmine_model_info{version="v3"} 1.0' in client.get("/metrics").text
 
-    with running(tmp_path, factory=models) as client:  # the pointer persisted
+    with running(tmp_path, database_url=database_url, factory=models) as client:  # the pointer persisted
         assert client.get("/v1/models").json()["active"] == "v3"
         assert _served_version(client) == "v3"
         rollback = client.post("/v1/models/fake-1/activate", headers=AUTH)
         assert rollback.json() == {"active": "fake-1", "previous": "v3"}
         assert _served_version(client) == "fake-1"
 
-    with running(tmp_path, factory=models) as client:
+    with running(tmp_path, database_url=database_url, factory=models) as client:
         assert _served_version(client) == "fake-1"
 
 
-def test_a_version_that_fails_to_load_changes_nothing(tmp_path):
+def test_a_version_that_fails_to_load_changes_nothing(tmp_path, database_url):
     _models(tmp_path)
-    with running(tmp_path, factory=Models()) as client:
+    with running(tmp_path, database_url=database_url, factory=Models()) as client:
         client.post("/v1/models/v2/activate", headers=AUTH)
         response = client.post("/v1/models/broken-1/activate", headers=AUTH)
         assert response.status_code == 422
@@ -84,19 +93,39 @@ def test_a_version_that_fails_to_load_changes_nothing(tmp_path):
         assert client.post("/v1/models/.staging-x/activate", headers=AUTH).status_code == 404
 
 
-def test_a_missing_active_model_falls_back_to_the_shipped_default(tmp_path):
+def test_a_missing_active_model_stops_start_up_naming_it(tmp_path, database_url):
     _models(tmp_path)
-    with running(tmp_path, factory=Models()) as client:
+    with running(tmp_path, database_url=database_url, factory=Models()) as client:
         client.post("/v1/models/v2/activate", headers=AUTH)
     shutil.rmtree(tmp_path / "data" / "models" / "v2")
-    with running(tmp_path, factory=Models()) as client:
+    with pytest.raises(RegistryError, match=r"active model 'v2', chosen in the database by admin, is missing: "
+                                            r".*v2/training.json does not exist"):
+        with running(tmp_path, database_url=database_url, factory=Models()):
+            pass
+    engine = create_engine(database_url)
+    with engine.begin() as connection:  # what the message says to do
+        connection.execute(text("DELETE FROM service_state WHERE key = 'active_model'"))
+    engine.dispose()
+    with running(tmp_path, database_url=database_url, factory=Models()) as client:
         assert _served_version(client) == "fake-1"
 
 
-def test_requests_in_flight_finish_on_the_model_they_started_with(tmp_path):
+def test_a_missing_model_named_by_an_older_release_s_pointer_file_stops_start_up(tmp_path, database_url):
+    _models(tmp_path)
+    (tmp_path / "data" / "models" / "active.json").write_text(json.dumps({"version": "v2"}))
+    shutil.rmtree(tmp_path / "data" / "models" / "v2")
+    with pytest.raises(RegistryError, match=r"active model 'v2'.*v2/training.json does not exist.*active.json"):
+        with running(tmp_path, database_url=database_url, factory=Models()):
+            pass
+    (tmp_path / "data" / "models" / "active.json").unlink()  # what the message says to do
+    with running(tmp_path, database_url=database_url, factory=Models()) as client:
+        assert _served_version(client) == "fake-1"
+
+
+def test_requests_in_flight_finish_on_the_model_they_started_with(tmp_path, database_url):
     _models(tmp_path)
     models = Models(delay=0.4)  # every forward takes 0.4 s
-    with running(tmp_path, factory=models) as client:
+    with running(tmp_path, database_url=database_url, factory=models) as client:
         slow: dict = {}
         old = models.loaded["fake-1"]
         calls_before = len(old.calls)

@@ -23,7 +23,7 @@ class RecordingFake(FakeLabeler):
         self.texts: list[list[str]] = []
 
     def predict_proba(self, texts):
-        self.texts.append([text_of(t) for t in texts])
+        self.texts.append([text_of(t) for t in texts])  # the sentences themselves, read in context
         return super().predict_proba(texts)
 
 

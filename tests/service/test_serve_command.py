@@ -28,3 +28,21 @@ def test_serve_without_a_model_says_how_to_get_one(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path), "--model-dir", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert "no model at" in result.output and "argmine train --out" in result.output
+
+
+def test_serve_refuses_a_database_newer_than_the_code_in_one_line(tmp_path, database_url):
+    from sqlalchemy import text
+
+    from argmine.service import migrate
+    from argmine.service.db import make_engine
+
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    engine.dispose()
+    model = write_fake_model(tmp_path / "model", "fake-1")
+    result = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path / "d"), "--model-dir", str(model)],
+                                env={"ARGMINE_DATABASE_URL": database_url})
+    assert result.exit_code == 1
+    assert "a newer argmine upgraded it" in result.output and "Traceback" not in result.output

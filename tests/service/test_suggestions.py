@@ -15,7 +15,7 @@ class GradedFake(FakeLabeler):
 
     def predict_proba(self, texts):
         probs = super().predict_proba(texts)
-        for i, text in enumerate(map(text_of, texts)):
+        for i, text in enumerate(map(text_of, texts)):  # the sentence itself, read in context
             level = int(next((c for c in text if c.isdigit()), "5")) / 10
             for head, labels in HEADS.items():
                 flat = [(1 - level) / len(labels)] * len(labels)
@@ -27,8 +27,8 @@ class GradedFake(FakeLabeler):
         return labels_from_proba(self.predict_proba(texts))
 
 
-def test_suggestions_are_the_least_certain_sentences_not_yet_annotated(tmp_path):
-    with running(tmp_path, labeler=GradedFake()) as client:
+def test_suggestions_are_the_least_certain_sentences_not_yet_annotated(tmp_path, database_url):
+    with running(tmp_path, labeler=GradedFake(), database_url=database_url) as client:
         assert client.get("/v1/suggestions").json() == {"items": []}
         text = "Level 7 here. Level 0 here. Level 9 here. Level 3 here."
         client.post("/v1/label", json={"documents": [{"id": "doc", "text": text}]})

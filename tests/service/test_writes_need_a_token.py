@@ -8,6 +8,7 @@ import pytest
 
 from argmine.service.app import create_app
 from argmine.service.settings import Settings
+from tests.databases import BACKENDS, Databases
 from tests.fakes import FakeLabeler
 from tests.service.support import AUTH, running, write_fake_model
 
@@ -21,10 +22,14 @@ WRITES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    with running(tmp_path_factory.mktemp("auth"), labeler=FakeLabeler()) as client:
-        yield client
+@pytest.fixture(scope="module", params=BACKENDS)
+def client(request, tmp_path_factory):
+    databases = Databases(request.param, tmp_path_factory.mktemp("databases"))
+    try:
+        with running(tmp_path_factory.mktemp("auth"), labeler=FakeLabeler(), database_url=databases.new()) as client:
+            yield client
+    finally:
+        databases.close()
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-0123456789"},

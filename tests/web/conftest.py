@@ -30,10 +30,15 @@ class Server:
     url: str
     api: httpx.Client
 
-    def write(self, path: str, body: dict) -> dict:
-        response = self.api.post(path, json=body, headers=AUTH)
+    def write(self, path: str, body: dict, token: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {token}"} if token else AUTH
+        response = self.api.post(path, json=body, headers=headers)
         response.raise_for_status()
         return response.json()
+
+    def token(self, name: str, role: str = "annotator") -> str:
+        """A person's token, made by the bootstrap admin: what they write is recorded under ``name``."""
+        return self.write("/v1/tokens", {"name": name, "role": role})["token"]
 
 
 def _free_port() -> int:

@@ -19,7 +19,8 @@ def test_agreement_of_two_annotators_with_known_kappa(page, server):
     for name, labels in (("ada", ADA), ("bo", BO)):
         server.write("/v1/annotations", {"annotations": [
             {"text": t, "role": role, "stance": "none", "risk": risk, "doc_id": "k", "start": 100 * i,
-             "end": 100 * i + len(t), "annotator": name} for i, (t, (role, risk)) in enumerate(zip(SENTENCES, labels))]})
+             "end": 100 * i + len(t)} for i, (t, (role, risk)) in enumerate(zip(SENTENCES, labels))]},
+            token=server.token(name))
     page.goto(server.url + "/#/corpus")
     page.locator("#pairs").wait_for()
     row = page.locator("#pairs tbody tr").all_inner_texts()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service.support import TOKEN
 from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -58,7 +57,7 @@ def test_a_keyboard_correction_is_stored_as_an_annotation_with_offsets_and_name(
     page.keyboard.press("7")  # stance none
     page.keyboard.press("r")  # risk on
     page.keyboard.press("Enter")
-    sign_in(page, "ada", TOKEN)
+    sign_in(page, "ada", server.token("ada"))
     page.locator('#doc-view .sent[data-i="1"][data-status="corrected"]').wait_for()
     assert page.locator('#doc-view .sent[data-i="1"] .badge.done').text_content() == "✎"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.service.support import TOKEN
 from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -31,7 +30,7 @@ def test_three_suggestions_walked_with_accept_change_and_skip(page, server):
     assert pressed == [["role", queue[0]["role"]], ["stance", queue[0]["stance"]], ["risk", str(queue[0]["risk"]).lower()]]
 
     page.keyboard.press("a")  # accept the first as guessed
-    sign_in(page, "grace", TOKEN)
+    sign_in(page, "grace", server.token("grace"))
     expect(text).to_have_text(queue[1]['text'])
     page.keyboard.press("3")  # change the second: role none, stance skeptical
     page.keyboard.press("6")
