@@ -88,7 +88,7 @@ class _Batch:
 
 class Batcher(Generic[R]):
     def __init__(self, predict_batch: Callable[[list[str]], Sequence[R]], *, max_queue: int = 64,
-                 batch_tokens: int = 8192, max_batch: int = 256, max_wait_ms: float = 2.0,
+                 batch_tokens: int = 8192, max_batch: int = 256, max_wait_ms: float = 0.0,
                  estimate: Callable[[str], int] = estimate_tokens,
                  on_batch: Callable[[BatchStats], None] | None = None):
         if max_queue < 1 or batch_tokens < 1 or max_batch < 1 or max_wait_ms < 0:
@@ -171,17 +171,23 @@ class Batcher(Generic[R]):
     # ---- the worker -----------------------------------------------------------------
     async def _run(self) -> None:
         assert self._wakeup is not None
+        idle = True
         while True:
             await self._wakeup.wait()
             self._drop_abandoned()
             if not self._waiting:
                 self._wakeup.clear()
+                idle = True
                 continue
-            if self.max_wait and not self._full():
-                await asyncio.sleep(self.max_wait)  # let requests arriving together share the forward
+            # A request that finds the batcher idle goes to the model at once: coalescing
+            # comes from the requests that queue while a forward runs. ``max_wait`` (0 by
+            # default) adds a wait for company only after a busy forward.
+            if self.max_wait and not idle and not self._full():
+                await asyncio.sleep(self.max_wait)
                 self._drop_abandoned()
             batch = self._cut()
             if batch.texts:
+                idle = False
                 await self._forward(batch)
 
     def _drop_abandoned(self) -> None:

@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     queue_size: int = Field(64, ge=1, description="Requests waiting for a forward before 429.")
     batch_tokens: int = Field(8192, ge=64, description="Estimated tokens per forward pass.")
     batch_sentences: int = Field(256, ge=1, description="Sentences per forward pass.")
-    max_wait_ms: float = Field(2.0, ge=0, description="How long the first request waits for company.")
+    max_wait_ms: float = Field(0.0, ge=0, description="Extra wait for company after a busy forward; a request "
+                                                      "to an idle batcher always goes at once.")
     device: str = Field("auto", description="Inference device: auto, cpu, cuda.")
 
     suggestion_pool: int = Field(5000, ge=1, description="Recently labelled sentences kept for /v1/suggestions.")

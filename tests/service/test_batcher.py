@@ -152,3 +152,39 @@ def test_results_of_a_request_spread_over_several_batches_keep_their_order():
     ra, rb = run(_with(batcher, body))
     assert ra == [t.upper() for t in a] and rb == [t.upper() for t in b]
     assert [len(x) for x in predict.batches] == [3, 3, 3]  # a's tail shares a forward with b
+
+
+def test_a_request_to_an_idle_batcher_goes_to_the_model_at_once():
+    predict = Recorder()
+    batcher = Batcher(predict, max_wait_ms=500)  # a wait for company, which an idle batcher must not pay
+
+    async def body():
+        started = time.perf_counter()
+        await batcher.submit(["alone"])
+        first = time.perf_counter() - started
+        await asyncio.sleep(0.05)  # idle again
+        started = time.perf_counter()
+        await batcher.submit(["alone again"])
+        return first, time.perf_counter() - started
+
+    first, second = run(_with(batcher, body))
+    assert first < 0.25 and second < 0.25
+
+
+def test_requests_arriving_during_a_forward_share_the_next_one():
+    predict = Recorder()
+    predict.release.clear()  # the first forward blocks until released
+    batcher = Batcher(predict, max_wait_ms=0)
+
+    async def body():
+        first = asyncio.ensure_future(batcher.submit(["first"]))
+        while not predict.batches:
+            await asyncio.sleep(0.005)
+        later = [asyncio.ensure_future(batcher.submit([f"later{i}"])) for i in range(4)]
+        await asyncio.sleep(0.05)
+        predict.release.set()
+        return await first, await asyncio.gather(*later)
+
+    first, later = run(_with(batcher, body))
+    assert first == ["FIRST"] and later == [[f"LATER{i}"] for i in range(4)]
+    assert [len(b) for b in predict.batches] == [1, 4]
