@@ -120,6 +120,8 @@ class SentenceLabeler:
     # weight, on probabilities softened by ``distill_temperature``.
     distill_weight: float = 0.5
     distill_temperature: float = 2.0
+    # How saved weights are stored: float16 halves a fully fine-tuned encoder on disk.
+    storage_dtype: str = "float32"
     inference: InferenceSettings = field(default_factory=InferenceSettings)
 
     # ---- learning -----------------------------------------------------------------
@@ -371,7 +373,7 @@ class SentenceLabeler:
         training.setdefault("settings", self.settings())
         training.setdefault("history", getattr(self, "history_", []))
         metrics = metrics if metrics is not None else getattr(self, "metrics_", {})
-        artifacts.save_weights(path, self.network_.delta_state_dict())
+        artifacts.save_weights(path, self.network_.delta_state_dict(), self.storage_dtype)
         artifacts.write_json(path / "config.json", self.config_)
         artifacts.write_json(path / "training.json", training)
         artifacts.write_json(path / "metrics.json", metrics)

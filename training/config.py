@@ -32,6 +32,7 @@ class TrainConfig(BaseModel):
     unlabelled: bool = True
     distill_weight: float = Field(0.5, ge=0, le=1)
     distill_temperature: float = Field(2.0, gt=0)
+    storage_dtype: Literal["float32", "float16"] = "float32"
     epochs: int = Field(12, ge=1)
     batch_size: int = Field(16, ge=1)
     learning_rate: float = Field(1e-4, gt=0)
