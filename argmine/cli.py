@@ -179,6 +179,25 @@ def eval_command(
                    + (f"; temperatures {shipped}" if shipped else ""))
 
 
+@app.command("compare")
+def compare_command(
+    models: list[str] = typer.Argument(..., help="Model directories or shipped names (default, accurate), "
+                                       "optionally NAME=DIR."),
+    annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
+) -> None:
+    """Score saved models on the fixed held-out split that `argmine train` never trains on."""
+    from argmine.training.evaluate import held_out_comparison, held_out_table
+
+    chosen: dict[str, Path] = {}
+    for spec in models:
+        name, sep, path = spec.partition("=")
+        chosen[name] = Path(path) if sep else SHIPPED_MODELS.get(spec, Path(spec))
+    comparison = held_out_comparison(annotations, chosen)
+    typer.echo(f"held-out split of corpus {comparison['corpus_fingerprint']} on {comparison['machine']}")
+    for row in held_out_table(comparison):
+        typer.echo(row)
+
+
 @app.command("model-card")
 def model_card_command(
     model_dir: Path = typer.Argument(..., help="A saved model directory."),
@@ -270,16 +289,20 @@ def label_command(
         if engine == "ray":
             from argmine.batch.ray_engine import RayOptions, label_ray
 
+            if (model_dir / "links" / "config.json").exists():
+                typer.echo("note: --engine ray writes no links yet; use --engine local for target/relation",
+                           err=True)
             stats = label_ray(job, partial(load_labeler, model_dir.resolve(), device, batch_tokens, max_batch),
                               model_version(model_dir), RayOptions(ray_address, actors, cpus_per_actor, device))
         else:
+            from argmine.batch.links import linker_for
             from argmine.batch.local import label_local
 
             try:
                 labeler = load_labeler(model_dir, device, batch_tokens, max_batch)
             except RuntimeError as exc:  # torch: an unusable --device
                 fail(str(exc))
-            stats = label_local(job, labeler)
+            stats = label_local(job, labeler, linker=linker_for(model_dir, unit))
     except (BatchError, ModelFormatError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:

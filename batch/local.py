@@ -8,7 +8,7 @@ order, so the output follows the input.
 from __future__ import annotations
 
 import time
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from argmine.batch.job import LabelJob, Predictor, chunked, running, with_meta
 from argmine.batch.progress import RunStats
@@ -18,9 +18,17 @@ from argmine.batch.resume import prepare_output
 from argmine.batch.texts import annotate
 from argmine.models.documents import label_documents
 
+if TYPE_CHECKING:
+    from argmine.batch.links import BatchLinker
 
-def label_local(job: LabelJob, predictor: Predictor, stdin: BinaryIO | None = None) -> RunStats:
-    """Label ``job.inputs`` into ``job.output``; returns what was done."""
+
+def label_local(job: LabelJob, predictor: Predictor, stdin: BinaryIO | None = None,
+                linker: "BatchLinker | None" = None) -> RunStats:
+    """Label ``job.inputs`` into ``job.output``; returns what was done.
+
+    With ``linker`` (the model has a link model) records also get ``target``,
+    ``relation`` and ``link_probability`` (see ``batch.links``).
+    """
     started = time.monotonic()
     check_inputs(job.inputs, job.read)
     state = prepare_output(job.output, predictor.version, job.resume, job.force)
@@ -30,6 +38,8 @@ def label_local(job: LabelJob, predictor: Predictor, stdin: BinaryIO | None = No
         for chunk in chunked(documents, job.chunk_size, job.chunk_chars, group=context_group):
             labelled = label_documents([(d.doc_id, d.text) for d in chunk], predictor.predict,
                                        predictor.version, job.unit, [context_group(d) for d in chunk])
+            if linker is not None:
+                labelled = linker.add(chunk, labelled)
             records, written = [], 0
             for document, sentences in zip(chunk, labelled, strict=True):
                 if not sentences:  # a document without records would never count as done

@@ -5,12 +5,18 @@ plus ``meta`` with the input's other fields when it has any. CSV and Parquet nee
 one fixed set of columns, so the nested probabilities and entropies become dotted
 columns (``probabilities.role.claim``, ``entropy.stance``) and ``meta`` becomes one
 JSON text column: input fields vary from record to record, a fixed schema cannot.
+
+The link columns (``target``, ``relation``, ``link_probability``) come last and are
+empty where the model has no link model. ``target`` is text in the flat formats: a
+``sent_id`` in document mode, a record id in sentence mode (``batch.links``).
+Outputs written before these columns existed (``LEGACY_COLUMNS``) are still read,
+and ``--resume`` continues them as long as the model has no link model.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from argmine.models.scheme import HEADS
@@ -22,9 +28,12 @@ SOURCE_COLUMNS: tuple[str, ...] = ("page", "text_file")
 PROBABILITY_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
     (f"probabilities.{head}.{label}", head, label) for head, labels in HEADS.items() for label in labels)
 ENTROPY_COLUMNS: tuple[tuple[str, str], ...] = tuple((f"entropy.{head}", head) for head in HEADS)
-COLUMNS: tuple[str, ...] = (BASE_COLUMNS + tuple(c for c, _, _ in PROBABILITY_COLUMNS)
-                            + tuple(c for c, _ in ENTROPY_COLUMNS) + ("meta",) + SOURCE_COLUMNS)
-_FLOATS = ("uncertainty", *(c for c, _, _ in PROBABILITY_COLUMNS), *(c for c, _ in ENTROPY_COLUMNS))
+LINK_COLUMNS: tuple[str, ...] = ("target", "relation", "link_probability")
+LEGACY_COLUMNS: tuple[str, ...] = (BASE_COLUMNS + tuple(c for c, _, _ in PROBABILITY_COLUMNS)
+                                   + tuple(c for c, _ in ENTROPY_COLUMNS) + ("meta",) + SOURCE_COLUMNS)
+COLUMNS: tuple[str, ...] = LEGACY_COLUMNS + LINK_COLUMNS
+_FLOATS = ("uncertainty", *(c for c, _, _ in PROBABILITY_COLUMNS), *(c for c, _ in ENTROPY_COLUMNS),
+           "link_probability")
 
 
 def dump_meta(meta: Mapping[str, Any]) -> str:
@@ -43,6 +52,10 @@ def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
     row["meta"] = dump_meta(meta) if meta else None
     for column in SOURCE_COLUMNS:
         row[column] = record.get(column)
+    target = record.get("target")
+    row["target"] = None if target is None else str(target)
+    row["relation"] = record.get("relation")
+    row["link_probability"] = record.get("link_probability")
     return row
 
 
@@ -66,18 +79,25 @@ def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
         record["text_file"] = row["text_file"]
     if row.get("meta"):
         record["meta"] = json.loads(row["meta"])
+    if row.get("relation"):  # a row with a link; rows of a model without links keep today's shape
+        record.update(target=row["target"], relation=row["relation"], link_probability=float(row["link_probability"]))
     return record
 
 
-def csv_row(record: Mapping[str, Any]) -> list[str]:
+def csv_row(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) -> list[str]:
     row = flatten(record)
     row["risk"] = "true" if row["risk"] else "false"  # the scheme's names, not Python's True
-    return ["" if row[c] is None else str(row[c]) for c in COLUMNS]
+    return ["" if row[c] is None else str(row[c]) for c in columns]
 
 
-def arrow_schema():
-    """The Parquet schema; every part file has exactly this one, so they read as one table."""
+def arrow_schema(columns: tuple[str, ...] = COLUMNS):
+    """The Parquet schema; every part file of an output has this one, so they read as one table."""
     import pyarrow as pa
 
     types = {"sent_id": pa.int32(), "start": pa.int64(), "end": pa.int64(), "risk": pa.bool_(), "page": pa.int32()}
-    return pa.schema([(c, types.get(c, pa.float64() if c in _FLOATS else pa.string())) for c in COLUMNS])
+    return pa.schema([(c, types.get(c, pa.float64() if c in _FLOATS else pa.string())) for c in columns])
+
+
+def has_links(records: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether records carry link fields (labelled with a link model), nulls included."""
+    return any(column in r for r in records for column in LINK_COLUMNS)

@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 from argmine.batch import commitlog
 from argmine.batch.errors import BatchError, OutputWriteError, ResumeError
 from argmine.batch.readers import CSV_FIELD_LIMIT
-from argmine.batch.schema import COLUMNS, arrow_schema, csv_row, flatten, unflatten
+from argmine.batch.schema import COLUMNS, LEGACY_COLUMNS, arrow_schema, csv_row, flatten, has_links, unflatten
 
 OutputFormat = Literal["jsonl", "csv", "parquet"]
 Record = Mapping[str, Any]
@@ -83,13 +83,23 @@ def _csv_text(rows: Sequence[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _check_legacy(path: Path, columns: tuple[str, ...], records: Sequence[Record]) -> None:
+    """An output written before the link columns existed takes no records with links."""
+    if columns == LEGACY_COLUMNS and has_links(records):
+        raise ResumeError(f"{path} was written without the link columns (target, relation, link_probability) and "
+                          "this model has a link model: start over with --force, or label into another output")
+
+
 class CsvWriter:
     def __init__(self, path: Path, append: bool):
         self.path = path
+        self._columns = COLUMNS
         if append:
             header = read_csv_header(path)
-            if header is not None and header != list(COLUMNS):
+            if header is not None and header not in (list(COLUMNS), list(LEGACY_COLUMNS)):
                 raise ResumeError(f"{path} has other columns than this argmine writes; start over with --force")
+            if header == list(LEGACY_COLUMNS):  # written before links: continued in its own columns
+                self._columns = LEGACY_COLUMNS
             self._log = commitlog.AppendLog.open_append(path)
             if header is None:
                 self._log.append(_csv_text([COLUMNS]))
@@ -98,7 +108,8 @@ class CsvWriter:
 
     def write_chunk(self, records: Sequence[Record]) -> None:
         if records:
-            self._log.append(_csv_text([csv_row(r) for r in records]))
+            _check_legacy(self.path, self._columns, records)
+            self._log.append(_csv_text([csv_row(r, self._columns) for r in records]))
 
     def finish(self) -> None:
         self._log.finish()
@@ -112,20 +123,27 @@ class ParquetDirWriter:
         import pyarrow.parquet as pq
 
         self._pq = pq
-        self._schema = arrow_schema()
+        self._columns = COLUMNS
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
         for leftover in path.glob(".part-*.tmp"):
             leftover.unlink()  # a chunk that was being written when the run died
         numbers = [int(m.group(1)) for p in path.iterdir() if (m := _PART.fullmatch(p.name))]
         self._next = max(numbers) + 1 if append and numbers else 0
+        if append and numbers:  # parts written before links: new parts keep their schema, so all read as one table
+            existing = pq.read_schema(path / f"part-{max(numbers):08d}.parquet").names
+            if existing == list(LEGACY_COLUMNS):
+                self._columns = LEGACY_COLUMNS
+        self._schema = arrow_schema(self._columns)
 
     def write_chunk(self, records: Sequence[Record]) -> None:
         if not records:
             return
         import pyarrow as pa
 
-        table = pa.Table.from_pylist([flatten(r) for r in records], schema=self._schema)
+        _check_legacy(self.path, self._columns, records)
+        rows = [{c: row[c] for c in self._columns} for row in map(flatten, records)]
+        table = pa.Table.from_pylist(rows, schema=self._schema)
         name = f"part-{self._next:08d}.parquet"
         tmp = self.path / f".{name}.tmp"
         try:

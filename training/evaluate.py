@@ -237,6 +237,39 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
     return results
 
 
+def held_out_comparison(corpus_dir: Path, models: dict[str, Path]) -> dict[str, Any]:
+    """Saved models scored on the fixed held-out split (``training.splits.in_eval_split``),
+    the sections every ``argmine train`` leaves out: models trained at different times on
+    different corpora compare on the same sentences, none of which any of them saw."""
+    from argmine.models.labeler import SentenceLabeler
+    from argmine.training.splits import eval_split
+    from argmine.training.train import evaluate_on
+
+    records = load_corpus(corpus_dir, sources=("seed", "authored"))
+    _, held_out = eval_split(records)
+    out: dict[str, Any] = {"corpus_fingerprint": fingerprint(corpus_dir), "machine": machine_description(),
+                           "models": {}}
+    for name, path in models.items():
+        labeler = SentenceLabeler.load(path)
+        started = time.time()
+        report = evaluate_on(labeler, held_out)
+        out["models"][name] = {"version": labeler.version, "seconds": round(time.time() - started, 1),
+                               **{k: {h: v[h]["macro_f1"] for h in HEADS} | {"n": v["n"]} for k, v in report.items()}}
+    return out
+
+
+def held_out_table(comparison: dict[str, Any]) -> list[str]:
+    rows = ["| model | subset | role | stance | risk | mean | n |", "|---|---|---|---|---|---|---|"]
+    for name, result in comparison["models"].items():
+        for subset in ("eval_seed", "eval_authored"):
+            if subset in result:
+                r = result[subset]
+                mean = sum(r[h] for h in HEADS) / len(HEADS)
+                rows.append(f"| {name} | {subset.removeprefix('eval_')} | " + " | ".join(f"{r[h]:.3f}" for h in HEADS)
+                            + f" | {mean:.3f} | {r['n']} |")
+    return rows
+
+
 def calibration_report(records: Records, pooled: Pooled, subset: str = "seed") -> dict[str, Any]:
     """ECE per head before and after temperature scaling (each fold's temperature fitted on the
     other folds), the temperatures fitted on all folds (what a shipped model gets), and how

@@ -59,3 +59,22 @@ def test_calibration_helpers_measure_what_they_say():
     assert np.allclose(with_temperature(sure_and_right, 1.0), sure_and_right, atol=1e-6)
     rates = uncertain_error_rates(np.array([0.9, 0.1, 0.2, 0.8, 0.3]), np.array([1, 0, 0, 1, 0], dtype=bool), 0.4)
     assert rates["top"] == 1.0 and rates["rest"] == 0.0
+
+
+def test_compare_scores_saved_models_on_the_held_out_sections(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from argmine.cli import app
+    from argmine.models.labeler import SentenceLabeler
+    from argmine.training.corpus import load_corpus
+    from argmine.training.splits import eval_split
+
+    corpus = write_corpus(tmp_path / "annotations", sources={"tiny-a": "seed", "tiny-b": "authored"})
+    train, held_out = eval_split(load_corpus(corpus))
+    assert held_out  # tiny-a#2, tiny-a#3 and tiny-b#1
+    model = SentenceLabeler(trainable_layers=1, epochs=1, max_steps=1, batch_size=4, device="cpu",
+                            precision="fp32").fit(train, progress=False).save(tmp_path / "m", training={"version": "t1"})
+    result = CliRunner().invoke(app, ["compare", f"tiny={model}", "--annotations", str(corpus)])
+    assert result.exit_code == 0, result.output
+    seed_rows = [line for line in result.output.splitlines() if line.startswith("| tiny | seed |")]
+    assert len(seed_rows) == 1 and seed_rows[0].endswith(f"| {sum(r['source'] == 'seed' for r in held_out)} |")
