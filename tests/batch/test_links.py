@@ -206,3 +206,9 @@ def test_an_unreadable_link_model_stops_the_run_before_writing(tmp_path, plain_m
     assert result.exit_code == 1
     assert "cannot load" in result.output and "argmine links train" in result.output
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_the_ray_engine_says_it_writes_no_links(tmp_path, linked_model):
+    # Standard input: refused by the Ray engine before a Ray instance starts (or at once without Ray).
+    result = label("-", "-o", str(tmp_path / "out.jsonl"), "--model", str(linked_model), "--engine", "ray")
+    assert "--engine ray writes no links yet" in result.output and result.exit_code == 1
