@@ -198,6 +198,40 @@ def compare_command(
         typer.echo(row)
 
 
+@app.command("calibrate")
+def calibrate_command(
+    model: str = typer.Argument(..., help="A model directory or a shipped name (default, accurate)."),
+    annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
+    write: bool = typer.Option(False, "--write", help="Ship the temperatures of the heads whose held-out "
+                               "calibration error they lower (config.json, metrics.json, model card)."),
+) -> None:
+    """Calibration error per head before and after temperature scaling, on the held-out sections."""
+    import json
+
+    from argmine.models import artifacts
+    from argmine.models.card import render_card
+    from argmine.training.evaluate import calibration_table, held_out_calibration
+
+    model_dir = SHIPPED_MODELS.get(model, Path(model))
+    report = held_out_calibration(annotations, model_dir)
+    for subset in ("all", "seed"):
+        typer.echo(f"held-out sentences ({subset}, n={report[subset]['n']}):")
+        for row in calibration_table({model: report[subset]}):
+            typer.echo(row)
+    if write:
+        heads = report["all"]["heads"]
+        shipped = {h: r["temperature"] for h, r in heads.items() if r["ece_scaled"] < r["ece"]}
+        config = artifacts.read_json(model_dir / "config.json")
+        config["temperatures"] = shipped
+        artifacts.write_json(model_dir / "config.json", config)
+        metrics = artifacts.read_json(model_dir / "metrics.json")
+        metrics["calibration"] = json.loads(json.dumps(report, default=float))
+        artifacts.write_json(model_dir / "metrics.json", metrics)
+        training = artifacts.read_json(model_dir / "training.json")
+        (model_dir / "README.md").write_text(render_card(config, training, metrics), encoding="utf-8")
+        typer.echo(f"temperatures shipped in {model_dir}/config.json: {shipped or 'none (none helped)'}")
+
+
 @app.command("model-card")
 def model_card_command(
     model_dir: Path = typer.Argument(..., help="A saved model directory."),

@@ -78,3 +78,9 @@ def test_compare_scores_saved_models_on_the_held_out_sections(tmp_path: Path):
     assert result.exit_code == 0, result.output
     seed_rows = [line for line in result.output.splitlines() if line.startswith("| tiny | seed |")]
     assert len(seed_rows) == 1 and seed_rows[0].endswith(f"| {sum(r['source'] == 'seed' for r in held_out)} |")
+    calibrated = CliRunner().invoke(app, ["calibrate", str(model), "--annotations", str(corpus), "--write"])
+    assert calibrated.exit_code == 0, calibrated.output
+    assert "| system | head | ECE | ECE after temperature |" in calibrated.output
+    config = json.loads((model / "config.json").read_text())
+    assert set(config["temperatures"]) <= {"role", "stance", "risk"}
+    assert "calibration" in json.loads((model / "metrics.json").read_text())
