@@ -28,6 +28,7 @@ from argmine.service.disconnect import until_disconnected
 from argmine.service.predictor import Prediction, prediction_labels, prediction_version
 from argmine.service.errors import InvalidEncoding, LimitExceeded, MalformedJSON, UnsupportedMediaType
 from argmine.service.schemas import NON_BLANK, DocumentIn, ErrorOut, LabelRequest, LabelResponse, from_settings
+from argmine.service.registry import UnknownVersion
 from argmine.service.settings import Settings
 from argmine.service.uploads import Upload, is_upload, read_uploads
 
@@ -208,4 +209,8 @@ def _links(services: Services, records: list[dict[str, Any]], text: str) -> list
 
     if not records:
         return None
-    return links_for_document(services.registry.get(records[0]["model_version"]).path, records, text)
+    try:
+        path = services.registry.get(records[0]["model_version"]).path
+    except UnknownVersion:  # its directory went away under the running model: labels go on, without links
+        return None
+    return links_for_document(path, records, text)

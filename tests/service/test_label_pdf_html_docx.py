@@ -82,7 +82,8 @@ def test_a_broken_file_and_an_unknown_upload_are_refused(client):
 def test_json_answers_are_unchanged_by_the_new_fields(client):
     response = client.post("/v1/label", json={"documents": [{"id": "d", "text": "It works. It is fast."}]})
     (document,) = response.json()["documents"]
-    assert set(document) == {"id", "sentences"} and all("page" not in s for s in document["sentences"])
+    # No extraction fields (text, format, page) on a JSON answer; `links` is there for every document.
+    assert set(document) == {"id", "sentences", "links"} and all("page" not in s for s in document["sentences"])
 
 
 def test_a_pdf_over_max_chars_stops_being_read_and_answers_413(tmp_path):
