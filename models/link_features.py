@@ -140,24 +140,40 @@ class FrozenSentenceVectors:
         self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self._model = AutoModel.from_pretrained(path, local_files_only=True).eval()
 
+    # Texts kept between calls (training and evaluation see the same sentences many
+    # times); a long-running service labels new text forever, so the cache is bounded.
+    MAX_CACHED = 50_000
+
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
+        from argmine.models.inference import plan_batches, resolve_bf16
         from argmine.models.segment import normalize
 
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing and self._model is None:
             self._load()
-        with torch.inference_mode():
-            for i in range(0, len(missing), self.batch_size):
-                chunk = missing[i:i + self.batch_size]
-                batch = self._tokenizer([normalize(t) for t in chunk], padding=True, truncation=True,
-                                        max_length=self.max_length, return_tensors="pt")
-                hidden = self._model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                for text, vector in zip(chunk, torch.nn.functional.normalize(pooled, dim=-1).numpy()):
-                    self._cache[text] = vector
+        if len(self._cache) + len(missing) > self.MAX_CACHED:
+            self._cache.clear()
+        if missing:
+            ids = self._tokenizer([normalize(t) for t in missing], truncation=True,
+                                  max_length=self.max_length)["input_ids"]
+            # Length-sorted batches under a token budget, bf16 where the CPU computes it
+            # natively: the same recipe as the labeller's engine (models/inference.py).
+            bf16 = resolve_bf16(torch.device("cpu"), "auto")
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                for index in plan_batches([len(x) for x in ids], batch_tokens=2048, max_batch=self.batch_size):
+                    width = max(len(ids[i]) for i in index)
+                    input_ids = torch.zeros((len(index), width), dtype=torch.long)
+                    mask = torch.zeros((len(index), width), dtype=torch.long)
+                    for row, i in enumerate(index):
+                        input_ids[row, : len(ids[i])] = torch.as_tensor(ids[i])
+                        mask[row, : len(ids[i])] = 1
+                    hidden = self._model(input_ids=input_ids, attention_mask=mask).last_hidden_state.float()
+                    weights = mask.unsqueeze(-1).to(hidden.dtype)
+                    pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+                    for i, vector in zip(index, torch.nn.functional.normalize(pooled, dim=-1).numpy()):
+                        self._cache[missing[i]] = vector
         return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
