@@ -46,5 +46,9 @@ def with_soft_targets(records: Records, teacher: Teacher) -> Records:
 
     if not records:
         return []
-    probs = teacher.predict_proba([record_input(r) for r in records])
+    items = [record_input(r) for r in records]
+    # The teacher's own distributions (temperature 1): shipped calibration temperatures
+    # must not change what a student learns; the distillation temperature softens them.
+    logits = getattr(teacher, "logits", None)
+    probs = {h: np.exp(v) for h, v in logits(items).items()} if logits else teacher.predict_proba(items)
     return [{**r, "soft": {head: probs[head][i].tolist() for head in probs}} for i, r in enumerate(records)]
