@@ -9,13 +9,13 @@ paragraph on both sides.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from argmine.models.context import MAX_WINDOW, in_context
+from argmine.training.jsonl import json_objects
 from argmine.models.scheme import ROLES, STANCES
 
 SOURCES = ("seed", "authored", "user")
@@ -53,16 +53,9 @@ def read_records(root: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
     records: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for path in annotation_files(root):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(Problem(str(path), number, f"not valid JSON ({exc.msg})"))
-                continue
-            if not isinstance(record, dict):
-                problems.append(Problem(str(path), number, "expected a JSON object"))
+        for number, record, problem in json_objects(path):
+            if record is None:
+                problems.append(Problem(str(path), number, problem or ""))
                 continue
             record_problems = check_record(record)
             problems += [Problem(str(path), number, m) for m in record_problems]

@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from argmine.training.jsonl import json_objects
+
 LINK_TYPES: tuple[str, ...] = ("support", "attack")
 LINK_FIELDS: dict[str, type] = {"doc_id": str, "source": int, "target": int, "type": str}
 
@@ -40,16 +42,9 @@ def read_links(root: Path) -> tuple[list[dict[str, Any]], list[RawProblem]]:
     links: list[dict[str, Any]] = []
     problems: list[RawProblem] = []
     for path in link_files(root):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append((str(path), number, f"not valid JSON ({exc.msg})"))
-                continue
-            if not isinstance(record, dict):
-                problems.append((str(path), number, "expected a JSON object"))
+        for number, record, problem in json_objects(path):
+            if record is None:
+                problems.append((str(path), number, problem or ""))
                 continue
             found = _field_problems(record)
             if not found and record["doc_id"] != path.stem:
