@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from argmine.models.paths import ANNOTATIONS_DIR, DEFAULT_MODEL_DIR, SHIPPED_MODELS
+from argmine.models.paths import ANNOTATIONS_DIR, SHIPPED_MODELS
 from argmine.team_cli import db_app, tokens_app
 
 app = typer.Typer(help="argmine: find claims, premises, stances and risks in texts on e-democracy.",

@@ -74,12 +74,6 @@ def eval_links(
     overrides: list[str] = typer.Option([], "--set", help="LinkModel setting: --set C=0.1"),
 ) -> None:
     """Cross-validated link P/R/F1 against no-link and nearest-preceding-claim; prints and writes the table."""
-    from argmine.models.links import LinkModelError
-    from argmine.training.corpus import CorpusError
-    from argmine.training.links_eval import (LinkEvaluationError, frozen_role_model, labeler_role_model,
-                                             render_links_section, run_link_evaluation, write_json,
-                                             write_links_section)
-
     groupings = [g.strip() for g in grouping.split(",") if g.strip()]
     if not groupings or any(g not in ("document", "paragraph") for g in groupings):
         _fail(f"--grouping {grouping!r}: choose from document, paragraph")

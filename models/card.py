@@ -22,7 +22,7 @@ def render_card(config: dict[str, Any], training: dict[str, Any], metrics: dict[
         "`weights.safetensors`.",
         "- Reads each sentence " + (f"beside {config['context_window']} neighbouring sentence(s) on each side, given "
                                     "as a second text segment" if config.get("context_window") else "alone") + ".",
-        f"- Labels: " + "; ".join(f"{h}: {', '.join(v)}" for h, v in config["labels"].items()),
+        "- Labels: " + "; ".join(f"{h}: {', '.join(v)}" for h, v in config["labels"].items()),
         *([f"- Softmax temperatures (fitted on held-out folds): {config['temperatures']}"]
           if config.get("temperatures") else []),
         "",
