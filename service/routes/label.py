@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -185,13 +186,14 @@ def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], uploads: l
     """
     parts: list[str] = []
     cursor = 0
+    model_dirs: dict[str, Path | None] = {}  # version -> directory, looked up once per request
     for d, (doc_id, sentences, upload) in enumerate(zip(ids, pieces, uploads)):
         records = [sentence_record(doc_id, i, Sentence(*s), prediction_labels(predictions[cursor + i]),
                                    prediction_version(predictions[cursor + i])) for i, s in enumerate(sentences)]
         cursor += len(sentences)
         extraction = _extraction_fields(upload, records)
         # null unless the model has a link model beside it (service/links.py)
-        extraction["links"] = _links(services, records, documents[d].text)
+        extraction["links"] = _links(services, records, documents[d].text, model_dirs)
         services.suggestions.add(records)
         encoded = ",".join(_dumps({k: v for k, v in r.items() if k != "doc_id"}) for r in records)
         fields = "".join(f",{_dumps(key)}:{_dumps(value)}" for key, value in extraction.items())
@@ -203,14 +205,18 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _links(services: Services, records: list[dict[str, Any]], text: str) -> list[dict[str, Any]] | None:
+def _links(services: Services, records: list[dict[str, Any]], text: str,
+           model_dirs: dict[str, Path | None]) -> list[dict[str, Any]] | None:
     """Links of one document from the link model beside the labelling model, if it has one."""
     from argmine.service.links import links_for_document
 
     if not records:
         return None
-    try:
-        path = services.registry.get(records[0]["model_version"]).path
-    except UnknownVersion:  # its directory went away under the running model: labels go on, without links
-        return None
-    return links_for_document(path, records, text)
+    version = records[0]["model_version"]
+    if version not in model_dirs:  # the registry reads the model's JSON files: once per request
+        try:
+            model_dirs[version] = services.registry.get(version).path
+        except UnknownVersion:  # its directory went away under the running model: labels go on, without links
+            model_dirs[version] = None
+    path = model_dirs[version]
+    return None if path is None else links_for_document(path, records, text)
