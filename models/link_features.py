@@ -147,7 +147,7 @@ class FrozenSentenceVectors:
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
-        from argmine.models.inference import plan_batches, resolve_bf16
+        from argmine.models.inference import pad_batch, plan_batches, resolve_bf16
         from argmine.models.segment import normalize
 
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -163,12 +163,7 @@ class FrozenSentenceVectors:
             bf16 = resolve_bf16(torch.device("cpu"), "auto")
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 for index in plan_batches([len(x) for x in ids], batch_tokens=2048, max_batch=self.batch_size):
-                    width = max(len(ids[i]) for i in index)
-                    input_ids = torch.zeros((len(index), width), dtype=torch.long)
-                    mask = torch.zeros((len(index), width), dtype=torch.long)
-                    for row, i in enumerate(index):
-                        input_ids[row, : len(ids[i])] = torch.as_tensor(ids[i])
-                        mask[row, : len(ids[i])] = 1
+                    input_ids, mask = pad_batch([ids[i] for i in index], self._tokenizer.pad_token_id or 0)
                     hidden = self._model(input_ids=input_ids, attention_mask=mask).last_hidden_state.float()
                     weights = mask.unsqueeze(-1).to(hidden.dtype)
                     pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
