@@ -31,7 +31,8 @@ from argmine.service.metrics import ServiceMetrics
 from argmine.service.middleware import AllowedMethods, BodyLimit, RequestMetrics
 from argmine.service.predictor import ActiveModel, LabelerFactory, load_labeler
 from argmine.service.registry import Registry
-from argmine.service.routes import agreement, annotations, health, jobs, label, models, suggestions, tokens, web
+from argmine.service.link_store import LinkStore
+from argmine.service.routes import agreement, annotations, health, jobs, label, links, models, suggestions, tokens, web
 from argmine.service.settings import Settings
 from argmine.service.state import SharedState
 from argmine.service.store import AnnotationStore
@@ -95,7 +96,8 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
         job_manager = JobManager(settings, store, registry, model, factory, Leases(engine, replica),
                                  worker=train_worker or training_worker.run)
         app.state.services = Services(settings, token, metrics, store, registry, model, batcher, job_manager,
-                                      SuggestionPool(settings.suggestion_pool), TokenStore(engine))
+                                      SuggestionPool(settings.suggestion_pool), TokenStore(engine),
+                                      LinkStore(engine))
         follow: asyncio.Task | None = None
         try:
             await model.start()
@@ -125,7 +127,7 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
                               "Writes need `Authorization: Bearer <token>`.")
     errors.install(app)
     openapi.install(app, settings)
-    for module in (label, annotations, suggestions, agreement, models, jobs, tokens, health):
+    for module in (label, annotations, links, suggestions, agreement, models, jobs, tokens, health):
         app.include_router(module.router)
     web.install(app)  # the page at /
     app.add_middleware(AllowedMethods, document=app.openapi)

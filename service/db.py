@@ -50,6 +50,33 @@ class AnnotationRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(200))
 
 
+class LinkRow(Base):
+    """One annotator's link from a source sentence to a target sentence of the same document.
+
+    Sentences are named as annotations name them: ``doc_id`` and character offsets.
+    ``key`` hashes (doc_id, source span, annotator): one outgoing link per sentence and
+    person, as the label scheme allows, so a change of target or type updates this row.
+    """
+
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    doc_id: Mapped[str] = mapped_column(String(200), index=True)
+    source_start: Mapped[int] = mapped_column(Integer)
+    source_end: Mapped[int] = mapped_column(Integer)
+    target_start: Mapped[int] = mapped_column(Integer)
+    target_end: Mapped[int] = mapped_column(Integer)
+    source_text: Mapped[str | None] = mapped_column(Text)
+    target_text: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(16))
+    annotator: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
 class JobRow(Base):
     __tablename__ = "jobs"
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from argmine.service.auth import require_admin, require_annotator
 from argmine.service.batcher import Batcher
 from argmine.service.jobs import JobManager
+from argmine.service.link_store import LinkStore
 from argmine.service.metrics import ServiceMetrics
 from argmine.service.predictor import ActiveModel, Prediction
 from argmine.service.registry import Registry
@@ -30,6 +31,7 @@ class Services:
     jobs: JobManager
     suggestions: SuggestionPool
     tokens: TokenStore
+    links: LinkStore
 
 
 def get_services(request: Request) -> Services:

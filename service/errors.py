@@ -26,6 +26,7 @@ from argmine.service.disconnect import ClientGone
 from argmine.extraction.errors import DamagedDocument, EmptyDocument, NoTextLayer, TooLong, UnsupportedFormat
 from argmine.service.formats import ImportFormatError
 from argmine.service.jobs import JobFinished, JobRunning, UnknownJob
+from argmine.service.link_store import InvalidLink, LinkConflict, NotYourLink, UnknownLink
 from argmine.service.predictor import ModelLoadError, ModelNotLoaded
 from argmine.service.registry import RegistryError, UnknownVersion
 from argmine.service.tokens import TokenError, UnknownToken
@@ -67,11 +68,14 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     InvalidEncoding: (400, "invalid_encoding"),
     Unauthorized: (401, "unauthorized"),
     Forbidden: (403, "forbidden"),
+    NotYourLink: (403, "forbidden"),
     UnknownVersion: (404, "not_found"),
     UnknownJob: (404, "not_found"),
     UnknownToken: (404, "not_found"),
+    UnknownLink: (404, "not_found"),
     JobRunning: (409, "conflict"),
     JobFinished: (409, "conflict"),
+    LinkConflict: (409, "conflict"),
     CorpusError: (409, "invalid_corpus"),  # the server's corpus, not the request, needs fixing
     BodyTooLarge: (413, "body_too_large"),
     LimitExceeded: (413, "limit_exceeded"),
@@ -80,6 +84,7 @@ ERRORS: dict[type[BaseException], tuple[int, str]] = {
     RequestValidationError: (422, "validation_error"),
     ValidationError: (422, "validation_error"),
     ImportFormatError: (422, "invalid_import"),
+    InvalidLink: (422, "invalid_link"),
     NoTextLayer: (422, "no_text_layer"),
     DamagedDocument: (422, "unreadable_document"),
     EmptyDocument: (422, "empty_document"),

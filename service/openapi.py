@@ -50,6 +50,12 @@ LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = 
     ("/v1/models", "get", "200"): {
         "ActivateModel": ("/v1/models/{version}/activate", "post", {"version": "$response.body#/models/0/version"}),
     },
+    ("/v1/links", "post", "201"): {
+        "GetLink": ("/v1/links/{link_id}", "get", {"link_id": "$response.body#/items/0/id"}),
+        "ChangeLink": ("/v1/links/{link_id}", "patch", {"link_id": "$response.body#/items/0/id"}),
+        "DeleteLink": ("/v1/links/{link_id}", "delete", {"link_id": "$response.body#/items/0/id"}),
+        "ListLinksByDocument": ("/v1/links", "get", {"doc_id": "$response.body#/items/0/doc_id"}),
+    },
     ("/v1/annotations", "post", "201"): {
         "ListByDocument": ("/v1/annotations", "get", {"doc_id": "$response.body#/items/0/doc_id"}),
         "ExportByDocument": ("/v1/annotations/export", "get", {"doc_id": "$response.body#/items/0/doc_id"}),

@@ -10,7 +10,7 @@ import json
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from argmine.models.scheme import ROLES, STANCES
 from argmine.training.config import TrainConfig
@@ -195,6 +195,97 @@ def import_record_schemas() -> dict[str, Any]:
 
 class ImportOut(BaseModel):
     format: str = Field(description="The format of the records read: jsonl, doccano, label-studio, or mixed.")
+    read: int
+    created: int
+    duplicates: int
+
+
+# ---- stored links -----------------------------------------------------------------------
+LinkType = Literal["support", "attack"]
+
+
+def _link_rules(link: "LinkIn") -> "LinkIn":
+    from argmine.service.link_store import problems_of
+
+    found = problems_of(link.model_dump())
+    if found:
+        raise ValueError("; ".join(found))
+    return link
+
+
+class LinkIn(Strict):
+    """One link: the source sentence supports or attacks the target sentence. Both ends are in the
+    document doc_id names. Refused with 422: an end that is no span (start >= end), a link from a
+    sentence to itself, overlapping ends (JSON Schema cannot compare two fields, so these rules are
+    stated here rather than in the schema)."""
+
+    doc_id: str = Field(min_length=1, max_length=200, description="The document of both sentences.")
+    source_start: Offset = Field(description="Offset of the source sentence's first character.")
+    source_end: Offset = Field(description="Offset after the source sentence's last character.")
+    target_start: Offset
+    target_end: Offset
+    source_text: str | None = Field(None, max_length=100_000, description="The source sentence, for reading.")
+    target_text: str | None = Field(None, max_length=100_000, description="The target sentence, for reading.")
+    type: LinkType
+    annotator: str | None = Field(None, max_length=200, description=(
+        "Ignored by POST /v1/links: the annotator is the name of the token that sends it. "
+        "An admin's import keeps it."))
+
+    @model_validator(mode="after")
+    def _rules(self) -> "LinkIn":
+        return _link_rules(self)
+
+
+class LinksIn(Strict):
+    links: list[LinkIn] = Field(min_length=1, json_schema_extra=from_settings(maxItems="max_annotations"))
+
+
+class LinkChange(Strict):
+    """A new type and/or a new target; what is not sent stays. The rules of LinkIn apply to the result."""
+
+    type: LinkType | None = None
+    target_start: Offset | None = None
+    target_end: Offset | None = None
+    target_text: str | None = Field(None, max_length=100_000)
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True, exclude_none=True)
+
+
+class StoredLinkOut(BaseModel):
+    id: int
+    doc_id: str
+    source_start: int
+    source_end: int
+    target_start: int
+    target_end: int
+    source_text: str | None
+    target_text: str | None
+    type: LinkType
+    annotator: str
+    created_at: str | None
+    created_by: str | None = Field(None, description="The name of the token that stored it.")
+    updated_at: str | None = Field(None, description="When its type or target last changed; null if never.")
+    updated_by: str | None = None
+
+
+class AddedLink(StoredLinkOut):
+    created: bool = Field(description="False when this person already stored the same link.")
+
+
+class AddLinksOut(BaseModel):
+    created: int
+    duplicates: int
+    items: list[AddedLink]
+
+
+class LinkPage(BaseModel):
+    items: list[StoredLinkOut]
+    total: int = Field(description="Links matching the filters, over all pages.")
+    next_after: int | None = Field(description="Pass as ?after= for the next page; null on the last.")
+
+
+class LinkImportOut(BaseModel):
     read: int
     created: int
     duplicates: int
