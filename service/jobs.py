@@ -37,6 +37,7 @@ from sqlalchemy import select, update
 from argmine.service import training_worker
 from argmine.service.db import JobRow, as_aware, utcnow
 from argmine.service.leases import Acquired, Leases
+from argmine.service.link_store import LinkStore
 from argmine.service.predictor import ActiveModel, LabelerFactory
 from argmine.service.registry import Registry, summarize
 from argmine.service.settings import Settings
@@ -202,11 +203,14 @@ class JobManager:
         job_dir.mkdir(parents=True)
         snapshot = job_dir / "annotations.jsonl"
         count = await asyncio.to_thread(self._snapshot, snapshot)
+        links_file = job_dir / "links.jsonl"
+        await asyncio.to_thread(self._snapshot_links, links_file)
         baseline = self.model.version
         entry.staging = self.registry.staging_dir(job_id)
         spec = training_worker.JobSpec(job_dir=job_dir, corpus_dir=self.settings.annotations_dir,
                                        staging_dir=entry.staging, annotations_file=snapshot, config=config,
-                                       baseline_dir=self.registry.get(baseline).path, baseline_loader=self.loader)
+                                       baseline_dir=self.registry.get(baseline).path, baseline_loader=self.loader,
+                                       links_file=links_file)
         await asyncio.to_thread(self._insert, JobRow(id=job_id, status="running", force=force, config=config,
                                                      annotations=count, baseline_version=baseline,
                                                      created_by=by, replica=self.replica))
@@ -222,8 +226,18 @@ class JobManager:
         count = 0
         with path.open("w", encoding="utf-8") as handle:
             for annotation in self.store.iter_all():
-                handle.write(json.dumps({k: annotation[k] for k in ("text", "role", "stance", "risk", "doc_id")})
-                             + "\n")
+                # Offsets too: stored links find their sentences by them (training.link_train).
+                handle.write(json.dumps({k: annotation[k] for k in ("text", "role", "stance", "risk", "doc_id",
+                                                                    "start", "end")}) + "\n")
+                count += 1
+        return count
+
+    def _snapshot_links(self, path: Path) -> int:
+        """The stored links as the job sees them, frozen at its start."""
+        count = 0
+        with path.open("w", encoding="utf-8") as handle:
+            for link in LinkStore(self.store.engine).iter_all():
+                handle.write(json.dumps(link) + "\n")
                 count += 1
         return count
 

@@ -35,6 +35,7 @@ class JobSpec:
     baseline_dir: Path
     baseline_loader: Callable[[Path], Any]
     nice: int = 10
+    links_file: Path | None = None  # stored links, JSONL; None: none (older callers, fake workers)
 
 
 TrainWorker = Callable[[JobSpec], None]
@@ -106,7 +107,9 @@ def _train(spec: JobSpec, progress: _Progress) -> None:
     def on_step(fraction: float, info: dict[str, Any]) -> None:
         progress("training", 0.05 + 0.85 * fraction, **info)
 
-    result = train(config, spec.corpus_dir, spec.staging_dir, extra=annotations, progress=False, callback=on_step)
+    links = read_annotations(spec.links_file) if spec.links_file is not None else []
+    result = train(config, spec.corpus_dir, spec.staging_dir, extra=annotations, progress=False, callback=on_step,
+                   extra_links=links)
     progress("evaluating", 0.9, force=True)
     baseline = evaluate_on(spec.baseline_loader(spec.baseline_dir), held_out)
     atomic_write_json(spec.job_dir / "result.json", {
@@ -114,5 +117,6 @@ def _train(spec: JobSpec, progress: _Progress) -> None:
         "metrics": result.metrics,
         "baseline_metrics": baseline,
         "eval_records": len(held_out),
+        "links": result.links,
     })
     progress("done", 1.0, force=True)

@@ -3,10 +3,19 @@
 Shared by ``argmine train`` (through ``training.train.train``) and ``argmine links
 train``. The link model learns from gold roles of every document annotated for
 links; at prediction time it reads whatever role probabilities the sentence model gives.
+
+Links people stored through the service (``service.link_store``) join the corpus
+links. The service keeps no documents, only annotated sentences (``doc_id`` and
+offsets), so a stored document is rebuilt from its stored annotations
+(``user_link_data``): its sentences are the annotated ones in offset order, and a
+stored link counts where both its ends are such sentences.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +24,90 @@ from argmine.models.links import LinkModel
 from argmine.training.corpus import linked_documents, load_corpus, load_links
 
 LINKS_DIR = "links"
+DATA_FILE = "data.json"  # beside the link model: what it learned from
+USER_PREFIX = "user:"  # stored documents are apart from corpus documents of the same name
 
 
-def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | None = None) -> LinkModel | None:
-    """Fit on the corpus's link annotations and save into ``model_dir/links``; None where no document has links."""
+@dataclass
+class UserLinks:
+    """Stored links as link-model input: sentence records, gold links, and why the others were left out."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def _sentences(annotations: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The stored sentences of each document: one per span (the newest annotation of it), in offset order,
+    a span overlapping an earlier one dropped (two segmentations of one text)."""
+    spans: dict[str, dict[tuple[int, int], dict[str, Any]]] = {}
+    for a in annotations:  # in id order: a later annotation of a span replaces an earlier one
+        if a.get("doc_id") is None or a.get("start") is None or a.get("end") is None:
+            continue
+        spans.setdefault(a["doc_id"], {})[(a["start"], a["end"])] = a
+    out: dict[str, list[dict[str, Any]]] = {}
+    for doc_id, by_span in spans.items():
+        kept: list[dict[str, Any]] = []
+        for (start, end), a in sorted(by_span.items()):
+            if kept and start < kept[-1]["end"]:
+                continue
+            kept.append({"doc_id": USER_PREFIX + doc_id, "sent_id": len(kept), "start": start, "end": end,
+                         "text": a["text"], "role": a["role"], "stance": a["stance"], "risk": bool(a["risk"])})
+        out[doc_id] = kept
+    return out
+
+
+def user_link_data(annotations: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]]) -> UserLinks:
+    """Stored links mapped by offsets onto the stored sentences of their documents.
+
+    Where several people link one sentence, the newest link (by change, else creation) is
+    taken, as a source has one target. A link is left out, and counted in ``skipped``,
+    when an end is no stored annotation's span, or an end has role ``none`` (the corpus
+    refuses those too). Only documents with a link kept are returned: like a corpus
+    document without a links file, the others were not annotated for links.
+    """
+    sentences = _sentences(annotations)
+    newest: dict[tuple[str, int, int], dict[str, Any]] = {}
+    for link in sorted(links, key=lambda l: (l.get("updated_at") or l.get("created_at") or "", l.get("id") or 0)):
+        newest[(link["doc_id"], link["source_start"], link["source_end"])] = link
+    out = UserLinks()
+    used: set[str] = set()
+    for link in newest.values():
+        by_span = {(s["start"], s["end"]): s for s in sentences.get(link["doc_id"], [])}
+        source = by_span.get((link["source_start"], link["source_end"]))
+        target = by_span.get((link["target_start"], link["target_end"]))
+        if source is None or target is None:
+            out.skip("an end is not a stored annotation's sentence")
+        elif "none" in (source["role"], target["role"]):
+            out.skip("an end has role none")
+        else:
+            out.links.append({"doc_id": USER_PREFIX + link["doc_id"], "source": source["sent_id"],
+                              "target": target["sent_id"], "type": link["type"]})
+            used.add(link["doc_id"])
+    out.records = [r for doc_id in sorted(used) for r in sentences[doc_id]]
+    out.links.sort(key=lambda l: (l["doc_id"], l["source"]))
+    return out
+
+
+def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | None = None,
+                user: UserLinks | None = None) -> LinkModel | None:
+    """Fit on the corpus's link annotations, plus ``user``'s where given, and save into
+    ``model_dir/links``; None where no document has links."""
     linked = set(linked_documents(corpus_dir))
-    links = load_links(corpus_dir)
-    if not linked or not links:
+    links = load_links(corpus_dir) if linked else []
+    records = [r for r in load_corpus(corpus_dir) if r["doc_id"] in linked] if linked else []
+    corpus_links = len(links)
+    if user is not None and user.links:
+        records, links = records + user.records, links + user.links
+    if not links:
         return None
-    records = [r for r in load_corpus(corpus_dir) if r["doc_id"] in linked]
     model = LinkModel(**(settings or {})).fit(documents_from_records(records), links)
-    model.save(Path(model_dir) / LINKS_DIR)
+    folder = model.save(Path(model_dir) / LINKS_DIR)
+    data = {"corpus_links": corpus_links, "stored_links": len(links) - corpus_links,
+            "stored_documents": len({r["doc_id"] for r in user.records}) if user else 0,
+            "stored_links_skipped": user.skipped if user else {}}
+    (Path(folder) / DATA_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return model

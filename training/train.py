@@ -16,7 +16,7 @@ from typing import Any
 from argmine.models.labeler import ProgressCallback, SentenceLabeler, record_input
 from argmine.training.config import TrainConfig
 from argmine.training.corpus import fingerprint, load_corpus
-from argmine.training.link_train import train_links
+from argmine.training.link_train import train_links, user_link_data
 from argmine.training.metrics import predictions_from_proba, report_by_source
 from argmine.training.splits import dev_split, eval_split
 
@@ -26,6 +26,7 @@ class TrainResult:
     labeler: SentenceLabeler
     metrics: dict[str, Any]
     path: Path
+    links: dict[str, Any] | None = None  # what the link model learned from (links/data.json); None: no link model
 
 
 def user_records(annotations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -79,7 +80,10 @@ def new_version(corpus_fingerprint: str) -> str:
 
 
 def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[dict[str, Any]] = (),
-          progress: bool = True, callback: ProgressCallback | None = None, version: str | None = None) -> TrainResult:
+          progress: bool = True, callback: ProgressCallback | None = None, version: str | None = None,
+          extra_links: Sequence[dict[str, Any]] = ()) -> TrainResult:
+    """``extra``: stored annotations; ``extra_links``: stored links (``service.link_store`` rows), which the
+    link model learns from beside the corpus links where ``user`` is a source (``link_train.user_link_data``)."""
     records = load_corpus(corpus_dir, sources=tuple(s for s in config.sources if s != "user"))
     if "user" in config.sources:
         records += user_records(extra)
@@ -93,6 +97,9 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
     corpus_hash = fingerprint(corpus_dir)
     if extra:
         corpus_hash = hashlib.sha256((corpus_hash + json.dumps([r["text"] for r in extra])).encode()).hexdigest()[:16]
+    if extra_links:
+        spans = [[l["doc_id"], l["source_start"], l["target_start"], l["type"]] for l in extra_links]
+        corpus_hash = hashlib.sha256((corpus_hash + json.dumps(spans)).encode()).hexdigest()[:16]
     training = {
         "version": version or new_version(corpus_hash),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -112,8 +119,11 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
         "eval_split": "sections whose sha1 % 5 == 0 (training.splits.in_eval_split)",
     }
     path = labeler.save(out_dir, training, metrics)
-    train_links(corpus_dir, path)  # the link model beside it, where the corpus has links (training/link_train.py)
-    return TrainResult(labeler, metrics, path)
+    # The link model beside it, where the corpus or the stored links have any (training/link_train.py).
+    user = user_link_data(extra, extra_links) if "user" in config.sources and extra_links else None
+    link_model = train_links(corpus_dir, path, user=user)
+    links = json.loads((path / "links" / "data.json").read_text(encoding="utf-8")) if link_model is not None else None
+    return TrainResult(labeler, metrics, path, links)
 
 
 def library_versions() -> dict[str, str]:

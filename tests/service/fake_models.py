@@ -56,3 +56,14 @@ def fake_train(spec) -> None:
     (spec.staging_dir / "metrics.json").write_text(json.dumps(report))
     atomic_write_json(spec.job_dir / "result.json", {"version": version, "metrics": report,
                                                       "baseline_metrics": report, "eval_records": 10})
+
+
+def fake_train_with_links(spec) -> None:
+    """``fake_train`` plus the real link model on the job's snapshots (corpus links and stored links, as
+    ``training.train.train`` assembles them), saved beside the fake model: retraining links in seconds."""
+    from argmine.service.training_worker import read_annotations
+    from argmine.training.link_train import train_links, user_link_data
+
+    user = user_link_data(read_annotations(spec.annotations_file), read_annotations(spec.links_file))
+    train_links(spec.corpus_dir, spec.staging_dir, user=user)
+    fake_train(spec)

@@ -1,0 +1,74 @@
+"""Stored links (people's, through the service) train the link model beside the corpus links,
+found on the stored sentences of their document by offsets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from argmine.models.links import LinkModel
+from argmine.training.link_train import USER_PREFIX, train_links, user_link_data
+
+TEXT = ("Citizens should vote online. Turnout rose by 12 percent in 2019. "
+        "However, hackers could manipulate the count. Section 4.")
+
+
+def _span(sentence: str) -> tuple[int, int]:
+    start = TEXT.index(sentence)
+    return start, start + len(sentence)
+
+
+SENTENCES = [("Citizens should vote online.", "claim", "populist"), ("Turnout rose by 12 percent in 2019.", "premise",
+             "none"), ("However, hackers could manipulate the count.", "premise", "skeptical"), ("Section 4.", "none",
+                                                                                              "none")]
+ANNOTATIONS = [{"text": t, "role": r, "stance": s, "risk": False, "doc_id": "web-1",
+                "start": _span(t)[0], "end": _span(t)[1]} for t, r, s in SENTENCES]
+
+
+def _link(source: str, target: str, kind: str, **extra) -> dict:
+    (ss, se), (ts, te) = _span(source), _span(target)
+    return {"doc_id": "web-1", "source_start": ss, "source_end": se, "target_start": ts, "target_end": te,
+            "type": kind, "annotator": "ana", "created_at": "2026-01-01T00:00:00+00:00", **extra}
+
+
+def test_stored_links_find_their_sentences_by_offsets():
+    links = [_link(SENTENCES[1][0], SENTENCES[0][0], "support"),
+             _link(SENTENCES[2][0], SENTENCES[0][0], "attack"),
+             _link(SENTENCES[3][0], SENTENCES[0][0], "support"),  # an end with role none: left out
+             dict(_link(SENTENCES[1][0], SENTENCES[0][0], "support"), source_start=1),  # no stored sentence there
+             dict(_link(SENTENCES[0][0], SENTENCES[1][0], "support"), doc_id="elsewhere")]
+    user = user_link_data(ANNOTATIONS, links)
+    assert user.links == [{"doc_id": USER_PREFIX + "web-1", "source": 1, "target": 0, "type": "support"},
+                          {"doc_id": USER_PREFIX + "web-1", "source": 2, "target": 0, "type": "attack"}]
+    assert [r["text"] for r in user.records] == [s[0] for s in SENTENCES]
+    assert [r["sent_id"] for r in user.records] == [0, 1, 2, 3]
+    assert user.skipped == {"an end has role none": 1, "an end is not a stored annotation's sentence": 2}
+
+
+def test_the_newest_link_of_a_sentence_and_the_newest_labels_of_a_span_count():
+    relabelled = ANNOTATIONS + [dict(ANNOTATIONS[1], role="claim")]  # stored later: the newest labels win
+    old = _link(SENTENCES[2][0], SENTENCES[0][0], "support", annotator="ana")
+    new = _link(SENTENCES[2][0], SENTENCES[1][0], "attack", annotator="ben", created_at="2026-02-01T00:00:00+00:00")
+    user = user_link_data(relabelled, [new, old])
+    assert user.links == [{"doc_id": USER_PREFIX + "web-1", "source": 2, "target": 1, "type": "attack"}]
+    assert user.records[1]["role"] == "claim"
+
+
+def test_the_link_model_learns_from_corpus_and_stored_links(tiny_linked_corpus: Path, tmp_path: Path):
+    user = user_link_data(ANNOTATIONS, [_link(SENTENCES[1][0], SENTENCES[0][0], "support"),
+                                        _link(SENTENCES[2][0], SENTENCES[0][0], "attack")])
+    model = train_links(tiny_linked_corpus, tmp_path / "model", user=user)
+    assert model is not None and model.n_training_links_ == 3 + 2
+    assert model.n_training_documents_ == 2 + 1
+    saved = LinkModel.load(tmp_path / "model" / "links")
+    assert saved.n_training_links_ == 5
+    data = json.loads((tmp_path / "model" / "links" / "data.json").read_text())
+    assert data == {"corpus_links": 3, "stored_links": 2, "stored_documents": 1, "stored_links_skipped": {}}
+
+
+def test_stored_links_alone_train_a_link_model_where_the_corpus_has_none(tiny_corpus: Path, tmp_path: Path):
+    assert train_links(tiny_corpus, tmp_path / "none") is None
+    user = user_link_data(ANNOTATIONS, [_link(SENTENCES[1][0], SENTENCES[0][0], "support"),
+                                        _link(SENTENCES[2][0], SENTENCES[0][0], "attack")])
+    model = train_links(tiny_corpus, tmp_path / "model", user=user)
+    assert model is not None and model.n_training_links_ == 2
