@@ -159,3 +159,37 @@ def test_replicas_upgrading_at_once_do_not_race(tmp_path, database_url):
             assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_database_at_0002_gains_the_links_table_with_its_data_kept_and_loses_it_on_downgrade(tmp_path, database_url):
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            command.upgrade(migrate._config(connection), "0002_team")
+            connection.commit()
+        with engine.begin() as connection:
+            connection.execute(text(
+                'INSERT INTO annotations (key, text_key, text, role, stance, risk, doc_id, start, "end", annotator, '
+                "created_at, created_by) VALUES ('k1', 't1', 'Citizens should vote online.', 'claim', 'populist', "
+                ":f, 'd1', 0, 28, 'ana', :created, 'ana')"), {"f": False, "created": datetime(2025, 1, 1, tzinfo=timezone.utc)})
+        assert "links" not in inspect(engine).get_table_names()
+        result = migrate.upgrade(engine)
+        assert (result.before, result.after) == ("0002_team", migrate.head())
+        assert _columns(engine)["links"] == set(Base.metadata.tables["links"].columns.keys())
+    finally:
+        engine.dispose()
+    with running(tmp_path, labeler=FakeLabeler(), database_url=database_url) as client:
+        assert client.get("/v1/annotations").json()["items"][0]["annotator"] == "ana"
+        stored = client.post("/v1/links", headers=AUTH, json={"links": [{
+            "doc_id": "d1", "source_start": 29, "source_end": 40, "target_start": 0, "target_end": 28,
+            "type": "support"}]})
+        assert stored.status_code == 201, stored.text
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            command.downgrade(migrate._config(connection), "0002_team")
+            connection.commit()
+        assert "links" not in inspect(engine).get_table_names()
+        assert _revision(engine) == "0002_team"
+    finally:
+        engine.dispose()

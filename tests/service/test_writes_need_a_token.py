@@ -16,6 +16,10 @@ ANNOTATION = {"annotations": [{"text": "Citizens should vote.", "role": "claim",
 WRITES = [
     ("/v1/annotations", {"json": ANNOTATION}),
     ("/v1/annotations/import?format=jsonl", {"content": b'{"text": "x", "role": "none", "stance": "none", "risk": false}'}),
+    ("/v1/links", {"json": {"links": [{"doc_id": "d", "source_start": 5, "source_end": 9, "target_start": 0,
+                                       "target_end": 4, "type": "support"}]}}),
+    ("/v1/links/import", {"content": b'{"doc_id": "d", "source_start": 5, "source_end": 9, "target_start": 0, '
+                                     b'"target_end": 4, "type": "attack"}'}),
     ("/v1/train", {"json": {}}),
     ("/v1/models/fake-1/activate", {}),
     ("/v1/jobs/some-job/cancel", {}),
@@ -41,6 +45,7 @@ def test_writes_without_the_token_are_refused(client, path, kwargs, headers):
     assert response.json()["error"] == "unauthorized"
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert client.get("/v1/annotations").json()["total"] == 0  # nothing was written
+    assert client.get("/v1/links").json()["total"] == 0
 
 
 def test_reads_and_labelling_need_no_token_and_writes_work_with_it(client):
