@@ -1,4 +1,5 @@
-"""People's tokens over HTTP, for admins: create (shown once), list, revoke. The CLI does the same."""
+"""People's tokens over HTTP, for admins: create (shown once), list, revoke (the CLI does the same); and
+`/v1/me`: who the calling token is."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import anyio
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from argmine.service.deps import ADMIN, Principal, Services, get_services
+from argmine.service.deps import ADMIN, WRITE, Principal, Services, get_services
 from argmine.service.schemas import WHITESPACE, ErrorOut
 from argmine.service.tokens import NAME_FORBIDDEN, Role, TokenInfo
 
@@ -46,6 +47,11 @@ class NewTokenOut(TokenOut):
     token: str = Field(description="The bearer token. Shown only in this answer: only its hash is stored.")
 
 
+class MeOut(BaseModel):
+    name: str = Field(description="The name writes with this token are recorded under (annotator, created_by).")
+    role: Role
+
+
 class TokensOut(BaseModel):
     tokens: list[TokenOut]
 
@@ -74,3 +80,10 @@ def list_tokens(services: Services = Depends(get_services)) -> dict[str, Any]:
 def revoke_token(token_id: int, services: Services = Depends(get_services), who: Principal = ADMIN) -> dict[str, Any]:
     (info,) = services.tokens.revoke(token_id=token_id, revoked_by=who.name)
     return _out(info)
+
+
+@router.get("/v1/me", response_model=MeOut, responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}},
+            summary="Who this token is: the name its writes are recorded under, and its role")
+def me(who: Principal = WRITE) -> dict[str, Any]:
+    """The web page asks once, to tell a person's own stored links (which they may change) from others'."""
+    return {"name": who.name, "role": who.role}

@@ -54,3 +54,20 @@ export async function annotate(sentence, labels, docId, note) {
   const out = await write("/v1/annotations", {annotations: [annotation]});
   return out.items[0];
 }
+
+/**
+ * A write with any method (POST, PATCH, DELETE). Unlike ``write``, a 403 keeps the token: every
+ * known token may write links, so 403 here means "not yours", not a wrong token.
+ */
+export async function send(method, path, body) {
+  await session.ensure();
+  try {
+    return await call(method, path, body, true);
+  } catch (err) {
+    if (err.status === 401) session.refused(err);
+    throw err;
+  }
+}
+
+export const currentToken = () => session.token;
+export const signedIn = () => session.signedIn;

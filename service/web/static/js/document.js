@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import {fill, h, notify, pct} from "./dom.js";
 import {LabelEditor, probabilities} from "./editor.js";
+import {createLinkTool} from "./links.js";
 import {RISK_MARK, ROLE_MARK, STANCE_MARK, STANCES, UNCERTAIN_ABOVE, UNSURE_MARK, describe, labelsOf} from "./scheme.js";
 import {hideTip, showTip} from "./tip.js";
 
@@ -47,7 +48,13 @@ export function createDocumentPage() {
     "Label a document, then select a sentence (click, or j/k and the arrow keys) to see every label's probability and correct it."));
   const editor = new LabelEditor({onSave: (labels, accepted) => save(labels, accepted)});
   const probs = h("div", {id: "doc-probs"});
-  const panel = h("aside", {class: "panel", "aria-label": "Selected sentence"}, h("h2", {}, "Selected sentence"), detail, editor.el, probs);
+  const links = createLinkTool({state, redraw: () => {
+    const focused = view.contains(document.activeElement);  // keep the keyboard where it was
+    render();
+    if (state.selected >= 0) select(state.selected, focused);
+  }});
+  const panel = h("aside", {class: "panel", "aria-label": "Selected sentence"}, h("h2", {}, "Selected sentence"), detail,
+    editor.el, links.el, probs);
   editor.el.hidden = true;
 
   file.addEventListener("change", async () => {
@@ -76,6 +83,7 @@ export function createDocumentPage() {
       input.open = false;  // the labelled document takes the room; the text stays one click away
       render();
       if (state.sentences.length) select(0, false);
+      links.reset(out.documents[0].links).catch((err) => notify(`Could not read the stored links: ${err.message}`));
     } catch (err) {
       notify(`Could not label the document: ${err.message}`);
     } finally {
@@ -90,16 +98,17 @@ export function createDocumentPage() {
     const el = h("span", {class: `sent role-${c.role}${doubt ? " uncertain" : ""}${s.status ? " done" : ""}${i === state.selected ? " selected" : ""}`,
       tabindex: i === (state.selected < 0 ? 0 : state.selected) ? 0 : -1, role: "button",
       "aria-pressed": i === state.selected ? "true" : "false",
-      "aria-label": `Sentence ${i + 1}: ${describe(c)}${doubt ? ", uncertain" : ""}${s.status ? `, ${s.status}` : ""}`,
+      "aria-label": `Sentence ${i + 1}: ${describe(c)}${doubt ? ", uncertain" : ""}${s.status ? `, ${s.status}` : ""}${links.describe(i)}`,
       dataset: {i, start: s.start, end: s.end, role: c.role, stance: c.stance, risk: c.risk, status: s.status || ""},
-      onclick: () => select(i, true), onfocus: () => { showTip(el, s); },
+      onclick: () => links.click(i) || select(i, true), onfocus: () => { showTip(el, s); },
       onblur: hideTip, onmouseenter: () => showTip(el, s), onmouseleave: hideTip},
     h("span", {class: `badge role-${c.role}`, "aria-hidden": "true"}, ROLE_MARK[c.role]),
     h("span", {class: "stext"}, s.text),
     c.stance !== "none" ? h("span", {class: `badge stance stance-${c.stance}`, "aria-hidden": "true"}, STANCE_MARK[c.stance]) : null,
     c.risk ? h("span", {class: "badge risk", "aria-hidden": "true"}, RISK_MARK) : null,
     doubt ? h("span", {class: "badge unsure", "aria-hidden": "true"}, UNSURE_MARK) : null,
-    s.status ? h("span", {class: "badge done", "aria-hidden": "true"}, s.status === "corrected" ? "✎" : "✓") : null);
+    s.status ? h("span", {class: "badge done", "aria-hidden": "true"}, s.status === "corrected" ? "✎" : "✓") : null,
+    links.mark(i));
     return el;
   }
 
@@ -113,12 +122,14 @@ export function createDocumentPage() {
     });
     parts.push(state.text.slice(cursor));
     fill(view, ...parts.map((p) => (typeof p === "string" ? document.createTextNode(p) : p)));
+    links.paint(view);
     renderSummary();
   }
 
   function redraw(i) {
     const old = view.querySelector(`[data-i="${i}"]`);
     if (old) old.replaceWith(sentenceEl(state.sentences[i], i));
+    links.paint(view);
     renderSummary();
   }
 
@@ -146,6 +157,7 @@ export function createDocumentPage() {
     fill(probs, probabilities(s.probabilities));
     editor.el.hidden = false;
     editor.show(s, s.current);
+    links.show();
     if (focus) view.querySelector(`[data-i="${i}"]`)?.focus();
   }
 
@@ -171,6 +183,7 @@ export function createDocumentPage() {
 
   function keydown(event) {
     if (!state.sentences.length) return false;
+    if (links.key(event)) return true;  // l, t, Delete; while picking a target, j/k/s/x/Esc too
     if (event.key === "j" || event.key === "ArrowDown") { select(Math.min(state.selected + 1, state.sentences.length - 1), true); return true; }
     if (event.key === "k" || event.key === "ArrowUp") { select(Math.max(state.selected - 1, 0), true); return true; }
     if (state.selected < 0) return false;
@@ -184,6 +197,9 @@ export function createDocumentPage() {
     h("div", {class: "columns"}, h("div", {class: "docwrap"}, view, legend()), panel),
     h("p", {class: "keys"}, "Keys: ", h("kbd", {}, "j"), "/", h("kbd", {}, "k"), " next/previous sentence · ",
       h("kbd", {}, "1–3"), " role · ", h("kbd", {}, "4–7"), " stance · ", h("kbd", {}, "r"), " risk on/off · ",
-      h("kbd", {}, "Enter"), " store · ", h("kbd", {}, "a"), " accept the model's labels"));
+      h("kbd", {}, "Enter"), " store · ", h("kbd", {}, "a"), " accept the model's labels · ",
+      h("kbd", {}, "l"), " link to a target (", h("kbd", {}, "j"), "/", h("kbd", {}, "k"), " pick, ", h("kbd", {}, "s"),
+      " supports, ", h("kbd", {}, "x"), " attacks, ", h("kbd", {}, "Esc"), " cancel) · ", h("kbd", {}, "t"),
+      " support ↔ attack · ", h("kbd", {}, "Delete"), " delete your link"));
   return {el, keydown, title: "Document"};
 }
