@@ -16,6 +16,7 @@ from typing import Any, Literal
 from argmine.models.link_outputs import export as graph_export
 from argmine.models.links import Link
 from argmine.service.formats import ImportFormatError
+from argmine.service.formats import _objects as objects  # JSONL, a JSON array, or one object: as annotations
 
 LinkFormat = Literal["jsonl", "csv", "graphml", "aif"]
 MEDIA_TYPES: dict[str, str] = {"jsonl": "application/x-ndjson", "csv": "text/csv",
@@ -53,19 +54,14 @@ def graph(links: list[dict[str, Any]], annotations: Iterable[dict[str, Any]], fm
     return graph_export(sorted(nodes.values(), key=lambda n: (n["doc_id"], n["sent_id"])), edges, fmt)
 
 
-def parse_jsonl(body: str) -> list[tuple[str, dict[str, Any]]]:
-    """(where, fields) for each line; bookkeeping keys of an export dropped; nothing validated yet."""
+def parse(body: str) -> list[tuple[str, dict[str, Any]]]:
+    """(where, fields) for each link of JSONL, a JSON array or one JSON object; bookkeeping keys of an
+    export dropped; nothing validated yet."""
     out = []
-    for number, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ImportFormatError([f"line {number}: not valid JSON ({exc.msg})"]) from exc
+    for where, item in objects(body):
         if not isinstance(item, dict):
-            raise ImportFormatError([f"line {number}: expected a JSON object, found {type(item).__name__}"])
-        out.append((f"line {number}", {k: v for k, v in item.items() if k not in IGNORED}))
+            raise ImportFormatError([f"{where}: expected a JSON object, found {type(item).__name__}"])
+        out.append((where, {k: v for k, v in item.items() if k not in IGNORED}))
     if not out:
         raise ImportFormatError(["the upload holds no link; send one JSON object per line, as GET "
                                  "/v1/links/export writes them"])

@@ -36,11 +36,18 @@ class AllowedMethods:
         self.app = app
         self.document = document
         self._paths: list[tuple[re.Pattern[str], set[str]]] | None = None
+        self._concrete: dict[str, set[str]] = {}
 
     def allowed(self, path: str) -> set[str]:
+        """As OpenAPI matches: a concrete path (/v1/links/export) before a templated one (/v1/links/{link_id})."""
         if self._paths is None:
+            paths = self.document().get("paths", {})
             self._paths = [(compile_path(template)[0], {m.upper() for m in item if m in _METHODS})
-                           for template, item in self.document().get("paths", {}).items()]
+                           for template, item in paths.items()]
+            self._concrete = {template: {m.upper() for m in item if m in _METHODS}
+                              for template, item in paths.items() if "{" not in template}
+        if path in self._concrete:
+            return self._concrete[path]
         methods: set[str] = set()
         for pattern, declared in self._paths:
             if pattern.match(path):

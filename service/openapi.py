@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from argmine.service.schemas import ErrorOut, import_record_schemas
+from argmine.service.schemas import ErrorOut, import_record_schemas, link_record_schema
 from argmine.service.settings import Settings
 
 ERROR_REF = "#/components/schemas/ErrorOut"
@@ -108,6 +108,7 @@ def contract(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
     schemas.pop("ValidationError", None)
     schemas["ErrorOut"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(import_record_schemas())
+    schemas["LinkRecord"] = link_record_schema()
     for path_item in document.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in _METHODS:

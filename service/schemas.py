@@ -236,6 +236,16 @@ class LinkIn(Strict):
         return _link_rules(self)
 
 
+def link_record_schema() -> dict[str, Any]:
+    """One imported link: LinkIn, plus the keys an export adds and the import ignores."""
+    from argmine.service.link_formats import IGNORED
+
+    record = LinkIn.model_json_schema()
+    record["properties"].update({key: {"description": "Ignored."} for key in sorted(IGNORED)})
+    record["title"] = "LinkRecord"
+    return record
+
+
 class LinksIn(Strict):
     links: list[LinkIn] = Field(min_length=1, json_schema_extra=from_settings(maxItems="max_annotations"))
 

@@ -75,17 +75,19 @@ def export_links(format: LinkFormat = "jsonl", where: LinkFilters = Depends(filt
                     headers=headers)
 
 
+_RECORD = {"$ref": "#/components/schemas/LinkRecord"}
 _IMPORT_BODY = {"requestBody": {"required": True, "content": {
     "application/x-ndjson": {"schema": {"type": "string", "minLength": 1,
-                                        "description": "One link per line, as GET /v1/links/export writes them."}}}}}
+                                        "description": "One link per line, as GET /v1/links/export writes them."}},
+    "application/json": {"schema": {"anyOf": [_RECORD, {"type": "array", "items": _RECORD, "minItems": 1}]}}}}}
 
 
 @router.post("/v1/links/import", response_model=LinkImportOut, responses=_WRITE_ERRORS,
              summary="Upload links exported as JSONL", openapi_extra=_IMPORT_BODY)
 async def import_links(request: Request, services: Services = Depends(get_services),
                        who: Principal = WRITE) -> dict[str, Any]:
-    """All or nothing: one bad line refuses the upload with every problem listed by line. An
-    annotator's import is recorded under their name; an admin's keeps the file's annotators."""
+    """All or nothing: one bad line refuses the upload with every problem listed by line (or item of a
+    JSON array). An annotator's import is recorded under their name; an admin's keeps the file's annotators."""
     raw = await request.body()
     try:
         body = raw.decode("utf-8")
@@ -97,7 +99,7 @@ async def import_links(request: Request, services: Services = Depends(get_servic
 def _import(services: Services, body: str, who: Principal) -> dict[str, Any]:
     valid: list[dict[str, Any]] = []
     problems: list[str] = []
-    for where, fields in link_formats.parse_jsonl(body):
+    for where, fields in link_formats.parse(body):
         try:
             valid.append(LinkIn.model_validate(fields).model_dump())
         except ValidationError as exc:
