@@ -20,3 +20,18 @@ def test_argmine_train_saves_a_link_model_beside_the_sentence_model(tiny_linked_
 def test_a_corpus_without_links_gives_no_link_model(tiny_corpus: Path, tmp_path: Path):
     result = train(TrainConfig(**TINY), tiny_corpus, tmp_path / "model", progress=False)
     assert not (result.path / "links").exists()
+
+
+@pytest.mark.slow
+def test_argmine_train_adds_stored_links_to_the_link_model(tiny_linked_corpus: Path, tmp_path: Path):
+    from tests.training.test_link_train_stored_links import ANNOTATIONS, SENTENCES, _link
+
+    links = [_link(SENTENCES[1][0], SENTENCES[0][0], "support"), _link(SENTENCES[2][0], SENTENCES[0][0], "attack")]
+    result = train(TrainConfig(**TINY), tiny_linked_corpus, tmp_path / "model", extra=ANNOTATIONS, progress=False,
+                   extra_links=links)
+    assert result.links == {"corpus_links": 3, "stored_links": 2, "stored_documents": 1, "stored_links_skipped": {}}
+    assert LinkModel.load(result.path / "links").n_training_links_ == 5
+    # Without "user" among the sources, stored links are left out as stored annotations are.
+    alone = train(TrainConfig(**TINY, sources=("seed", "authored")), tiny_linked_corpus, tmp_path / "corpus-only",
+                  extra=ANNOTATIONS, progress=False, extra_links=links)
+    assert alone.links is not None and alone.links["stored_links"] == 0
