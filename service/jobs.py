@@ -204,7 +204,7 @@ class JobManager:
         snapshot = job_dir / "annotations.jsonl"
         count = await asyncio.to_thread(self._snapshot, snapshot)
         links_file = job_dir / "links.jsonl"
-        await asyncio.to_thread(self._snapshot_links, links_file)
+        links = await asyncio.to_thread(self._snapshot_links, links_file)
         baseline = self.model.version
         entry.staging = self.registry.staging_dir(job_id)
         spec = training_worker.JobSpec(job_dir=job_dir, corpus_dir=self.settings.annotations_dir,
@@ -219,7 +219,8 @@ class JobManager:
         await asyncio.to_thread(process.start)
         entry.process = process
         entry.task = asyncio.create_task(self._watch(job_id, entry), name=f"argmine-job-{job_id[:8]}")
-        log.info("training job %s started (pid %s) on %d stored annotations", job_id, process.pid, count)
+        log.info("training job %s started (pid %s) on %d stored annotations and %d stored links", job_id,
+                 process.pid, count, links)
 
     def _snapshot(self, path: Path) -> int:
         """The stored annotations as the job sees them, frozen at its start."""

@@ -157,11 +157,12 @@ class LinkStore:
                 row = known.get(key)
                 if row is not None:
                     if not _same(row, link):
+                        where = f"as link #{row.id}" if row.id is not None else "earlier in this request"
                         conflicts.append(
                             f"link {number}: {link['annotator']} already links sentence {link['source_start']}:"
                             f"{link['source_end']} of {link['doc_id']!r} to {row.target_start}:{row.target_end} "
-                            f"({row.type}) as link #{row.id or 'earlier in this request'}; a sentence has one "
-                            f"target: change it with PATCH /v1/links/{{id}} or delete it first")
+                            f"({row.type}) {where}; a sentence has one target: change it with "
+                            f"PATCH /v1/links/{{id}} or delete it first")
                     rows.append((row, False))
                     continue
                 row = LinkRow(key=key, created_by=created_by, **{f: link.get(f) for f in FIELDS})
