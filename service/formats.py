@@ -127,7 +127,7 @@ def parse_any(body: str) -> tuple[Parsed, set[str]]:
     out: Parsed = []
     problems: list[str] = []
     seen: set[str] = set()
-    for where, item in _objects(body):
+    for where, item in json_items(body):
         fmt = detect(item)
         seen.add(fmt)
         try:
@@ -153,7 +153,7 @@ def parse_any(body: str) -> tuple[Parsed, set[str]]:
     return out, seen
 
 
-def _objects(body: str) -> Iterator[tuple[str, Any]]:
+def json_items(body: str) -> Iterator[tuple[str, Any]]:
     """Objects of a JSONL body, of a JSON array (doccano's JSON export), or one JSON object."""
     stripped = body.lstrip()
     if stripped.startswith("{") and "\n" in stripped.rstrip():  # one pretty-printed object, or JSONL
@@ -185,13 +185,13 @@ def _fields(where: str, item: Any) -> dict[str, Any]:
 
 
 def parse_jsonl(body: str) -> Parsed:
-    return [(where, _fields(where, item)) for where, item in _objects(body)]
+    return [(where, _fields(where, item)) for where, item in json_items(body)]
 
 
 def parse_doccano(body: str) -> Parsed:
     out: Parsed = []
     problems: list[str] = []
-    for where, item in _objects(body):
+    for where, item in json_items(body):
         try:
             out.append((where, _doccano_item(where, item)))
         except ImportFormatError as exc:

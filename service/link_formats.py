@@ -16,7 +16,7 @@ from typing import Any, Literal
 from argmine.models.link_outputs import export as graph_export
 from argmine.models.links import Link
 from argmine.service.formats import ImportFormatError
-from argmine.service.formats import _objects as objects  # JSONL, a JSON array, or one object: as annotations
+from argmine.service.formats import json_items as objects  # JSONL, a JSON array or one object, read as annotations are
 
 LinkFormat = Literal["jsonl", "csv", "graphml", "aif"]
 MEDIA_TYPES: dict[str, str] = {"jsonl": "application/x-ndjson", "csv": "text/csv",
