@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from argmine.models.link_features import (EMBEDDINGS, MARKERS, LinkDocument, Vectors, candidate_pairs,
-                                          frozen_vectors, pair_features)
+from argmine.models.link_features import EMBEDDINGS, MARKERS, LinkDocument, candidate_pairs, pair_features
 from argmine.models.scheme import ROLES, STANCES
+from argmine.models.sentence_vectors import SentenceVectors, VectorIdentity
 
-FORMAT_VERSION = 1
+# 2: features read the sentence model's own pooled vectors, named in config.json "vectors"
+# (1 read a second, frozen base-encoder pass).
+FORMAT_VERSION = 2
 ARCHITECTURE = "pair-logreg"
 WEIGHTS = "links.safetensors"
 CONFIG = "config.json"
@@ -37,6 +39,14 @@ class LinkModelError(ValueError):
 
 class NotFittedError(LinkModelError):
     """``predict`` or ``save`` before ``fit`` or ``load``."""
+
+
+class NoVectorsError(LinkModelError):
+    """``fit`` or ``predict`` without sentence vectors to read (``vectors=`` or ``use``)."""
+
+
+class VectorMismatchError(LinkModelError):
+    """The link model was trained on other sentence vectors than the ones it is given."""
 
 
 @dataclass(frozen=True)
@@ -120,8 +130,9 @@ class LinkModel:
     threshold: float | None = None
     inner_folds: int = 3
     seed: int = 13
-    # Sentence vectors; default the frozen base encoder. Not saved: set again after ``load`` if changed.
-    vectors: Vectors | None = field(default=None, repr=False, compare=False)
+    # Where sentence vectors come from: the sentence model that labels the sentences
+    # (``LabelerVectors``). Not saved; its identity is, and ``load``/``use`` refuse another.
+    vectors: SentenceVectors | None = field(default=None, repr=False, compare=False)
 
     # ---- learning -------------------------------------------------------------------
     def fit(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink]) -> "LinkModel":
@@ -131,6 +142,10 @@ class LinkModel:
                 raise LinkModelError(f"embedding {value!r} is not one of {list(EMBEDDINGS)}")
         if not links:
             raise LinkModelError("fit() needs at least one gold link")
+        if self.vectors is None:
+            raise NoVectorsError("fit() needs sentence vectors: LinkModel(vectors=LabelerVectors(labeler)), the "
+                                 "sentence model whose vectors the link model will read when it predicts")
+        self.vector_identity_ = self.vectors.identity
         self.coverage_ = window_coverage(docs, links, self.max_window)
         self.window_ = self.window or next((w for w, c in self.coverage_.items() if c >= self.coverage),
                                            self.max_window)
@@ -165,8 +180,18 @@ class LinkModel:
                 np.concatenate(type_rows))
 
     def _features(self, doc: LinkDocument, pairs: list[tuple[int, int]], embedding: str | None = None) -> np.ndarray:
-        vectors = (self.vectors or frozen_vectors())(list(doc.texts))
+        if self.vectors is None:
+            raise NoVectorsError("this LinkModel has no sentence vectors to read: load it with "
+                                 "LinkModel.load(dir, vectors=LabelerVectors(labeler)) or call use(...)")
+        vectors = self.vectors(list(doc.texts))
         return pair_features(doc, vectors, pairs, self.window_, embedding or self.embedding)
+
+    def use(self, vectors: SentenceVectors) -> "LinkModel":
+        """Read ``vectors`` from now on; refused unless they are the ones this model was trained on."""
+        self._check_fitted()
+        check_vectors(self.vector_identity_, vectors.identity, "this link model")
+        self.vectors = vectors
+        return self
 
     @staticmethod
     def _standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -245,11 +270,9 @@ class LinkModel:
 
     # ---- saving -------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
-        from argmine.models.encoder import BASE_NAME, base_model_version
-
         return {
             "format_version": FORMAT_VERSION, "architecture": ARCHITECTURE,
-            "base_model": {"name": BASE_NAME, "version": base_model_version()},
+            "vectors": self.vector_identity_.to_dict(),
             "roles": list(ROLES), "stances": list(STANCES), "types": list(LINK_TYPES), "markers": list(MARKERS),
             "window": self.window_, "embedding": self.embedding, "type_embedding": self.type_embedding,
             "threshold": self.threshold_,
@@ -275,10 +298,9 @@ class LinkModel:
         return directory
 
     @classmethod
-    def load(cls, directory: str | Path, vectors: Vectors | None = None) -> "LinkModel":
+    def load(cls, directory: str | Path, vectors: SentenceVectors | None = None) -> "LinkModel":
+        """The saved model; with ``vectors``, checked to be the ones it was trained on (``VectorMismatchError``)."""
         from safetensors.numpy import load_file
-
-        from argmine.models.encoder import BASE_NAME, base_model_version
 
         directory = Path(directory)
         try:
@@ -295,12 +317,12 @@ class LinkModel:
             if config.get(key) != value:
                 raise LinkModelError(f"{directory}: {key} is {config.get(key)!r}, this argmine expects {value!r}; "
                                      f"retrain with `argmine links train`")
-        base = config.get("base_model", {})
-        if base.get("name") != BASE_NAME or base.get("version") != base_model_version():
-            raise LinkModelError(f"{directory}: trained on sentence vectors of {base}, but the installed base "
-                                 f"encoder is {BASE_NAME} {base_model_version()}; retrain with `argmine links train`")
+        trained_on = VectorIdentity.from_dict(config["vectors"])
+        if vectors is not None:
+            check_vectors(trained_on, vectors.identity, str(directory))
         settings = config["settings"]
         model = cls(**settings, embedding=config["embedding"], type_embedding=config["type_embedding"], vectors=vectors)
+        model.vector_identity_ = trained_on
         model.window_, model.threshold_ = int(config["window"]), float(config["threshold"])
         model.coverage_ = {int(k): v for k, v in config["training"]["window_coverage"].items()}
         model.n_training_links_ = config["training"]["links"]
@@ -310,3 +332,12 @@ class LinkModel:
         model.type_coef_, model.type_intercept_ = arrays["type_coef"], float(arrays["type_intercept"][0])
         model.type_mean_, model.type_scale_ = arrays["type_mean"], arrays["type_scale"]
         return model
+
+
+def check_vectors(trained_on: VectorIdentity, given: VectorIdentity, what: str) -> None:
+    """Raise ``VectorMismatchError`` unless ``given`` are the vectors a link model was trained on."""
+    if given != trained_on:
+        raise VectorMismatchError(
+            f"{what} was trained on the vectors of sentence model {trained_on.model_version!r} ({trained_on.dim} "
+            f"dims), but is given those of {given.model_version!r} ({given.dim} dims); retrain it beside that "
+            f"model with `argmine links train --model-dir DIR`")

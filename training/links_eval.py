@@ -26,6 +26,7 @@ import numpy as np
 from argmine.models.link_features import CLAIM, LinkDocument, documents_from_records, frozen_vectors
 from argmine.models.links import Link, LinkModel, link_f1, window_coverage
 from argmine.models.scheme import HEADS, ROLES, STANCES
+from argmine.models.sentence_vectors import LabelerVectors, SentenceVectors
 from argmine.training.corpus import fingerprint, linked_documents, load_corpus, load_links
 
 Records = list[dict[str, Any]]
@@ -93,11 +94,14 @@ def fixed_role_model(predict_proba: ProbaFn) -> RoleModel:
     return lambda records: predict_proba
 
 
-def labeler_role_model(model_dir: Path) -> RoleModel:
+def labeler_role_model(model_dir: Path) -> tuple[RoleModel, SentenceVectors]:
+    """A saved sentence model's roles and stances, and its own vectors for the link features."""
     from argmine.models.labeler import SentenceLabeler
 
     labeler = SentenceLabeler.load(model_dir)
-    return fixed_role_model(lambda texts: {h: p for h, p in labeler.predict_proba(list(texts)).items() if h in HEADS})
+    role_model = fixed_role_model(lambda texts: {h: p for h, p in labeler.predict_proba(list(texts)).items()
+                                                 if h in HEADS})
+    return role_model, LabelerVectors(labeler)
 
 
 # ---- cross-validation ---------------------------------------------------------------------
@@ -131,7 +135,8 @@ def _folds(records: Records, grouping: Grouping, k: int, seed: int) -> list[set[
 
 def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: Grouping, folds: int,
                    role_model: RoleModel, model_settings: dict[str, Any] | None = None,
-                   seed: int = 13, unlinked: Records = ()) -> dict[str, dict[str, list[Link]]]:
+                   seed: int = 13, unlinked: Records = (),
+                   vectors: SentenceVectors | None = None) -> dict[str, dict[str, list[Link]]]:
     """Pooled out-of-fold links per system and role mode (``gold`` / ``predicted``).
 
     ``unlinked``: annotated sentences of documents without link annotations; the
@@ -147,7 +152,8 @@ def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: 
         train_docs = documents_from_records(train)
         kept = {(r["doc_id"], r["sent_id"]) for r in train}
         train_links = [l for l in links if (l["doc_id"], l["source"]) in kept and (l["doc_id"], l["target"]) in kept]
-        model = LinkModel(seed=seed, **(model_settings or {})).fit(train_docs, train_links)
+        model = LinkModel(seed=seed, **(model_settings or {}), vectors=vectors or frozen_vectors()).fit(
+            train_docs, train_links)
         gold_docs = documents_from_records(test)
         proba = role_model(train + list(unlinked))([r["text"] for r in test])
         predicted_docs = _with_predicted_roles(gold_docs, test, proba)
@@ -182,8 +188,13 @@ def scores(predicted: Sequence[Link], gold: Sequence[dict[str, Any]], records: R
 
 def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Grouping] = ("document", "paragraph"),
                         role_model: RoleModel = frozen_role_model, role_model_name: str = "frozen_lr",
-                        model_settings: dict[str, Any] | None = None, seed: int = 13) -> dict[str, Any]:
-    """Every system under every grouping, with gold and predicted roles."""
+                        model_settings: dict[str, Any] | None = None, seed: int = 13,
+                        vectors: SentenceVectors | None = None) -> dict[str, Any]:
+    """Every system under every grouping, with gold and predicted roles.
+
+    ``vectors``: what the link model's features read, the vectors of the sentence model
+    that gives the predicted roles (default the frozen base encoder, as ``frozen_role_model``).
+    """
     linked = set(linked_documents(corpus_dir))
     if not linked:
         raise LinkEvaluationError(f"no document of {corpus_dir} is annotated for links (no {corpus_dir}/links/*.jsonl)")
@@ -205,7 +216,7 @@ def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Gr
         "groupings": {},
     }
     for grouping in groupings:
-        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed, unlinked)
+        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed, unlinked, vectors)
         results["groupings"][grouping] = {name: {mode: scores(found, links, records) for mode, found in by_mode.items()}
                                           for name, by_mode in pooled.items()}
     return results

@@ -112,7 +112,8 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
         "eval_split": "sections whose sha1 % 5 == 0 (training.splits.in_eval_split)",
     }
     path = labeler.save(out_dir, training, metrics)
-    train_links(corpus_dir, path)  # the link model beside it, where the corpus has links (training/link_train.py)
+    # The link model beside it, on its own vectors, where the corpus has links (training/link_train.py).
+    train_links(corpus_dir, path, labeler=labeler)
     return TrainResult(labeler, metrics, path)
 
 

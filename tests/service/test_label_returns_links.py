@@ -4,6 +4,7 @@ import pytest
 
 from argmine.models.link_features import documents_from_records
 from argmine.models.links import LinkModel
+from argmine.models.sentence_vectors import LabelerVectors
 from argmine.training.corpus import load_corpus, load_links
 from tests.fakes import FakeLabeler
 from tests.link_corpus import write_link_corpus
@@ -18,7 +19,8 @@ TEXT = ("Citizens should vote online in every election. In 2019 turnout rose by 
 @pytest.fixture(scope="module")
 def link_model(tmp_path_factory) -> LinkModel:
     root = write_link_corpus(tmp_path_factory.mktemp("links") / "annotations", n_docs=6, paragraphs=3)
-    return LinkModel().fit(documents_from_records(load_corpus(root)), load_links(root))
+    return LinkModel(vectors=LabelerVectors(FakeLabeler())).fit(documents_from_records(load_corpus(root)),
+                                                             load_links(root))
 
 
 @pytest.mark.slow
