@@ -30,6 +30,8 @@ ARCHITECTURE = "pair-logreg"
 WEIGHTS = "links.safetensors"
 CONFIG = "config.json"
 LINK_TYPES = ("support", "attack")
+# Candidate rules ``none_max=None`` chooses from (out-of-fold on the training documents).
+NONE_MAX_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
 GoldLink = Mapping[str, Any]  # {"doc_id", "source", "target", "type"}, source/target are sent_ids
 
 
@@ -123,7 +125,9 @@ class LinkModel:
     # Features of the support/attack classifier: as ``embedding``; the wording of an objection shows in its vectors.
     type_embedding: str = "full"
     # Candidates: sentences whose role "none" is at most this probable (0.5 with gold roles: claims and premises).
-    none_max: float = 0.5
+    # None: the value of ``NONE_MAX_GRID`` with the best out-of-fold F1 on the training documents (it matters
+    # with predicted roles, where an arguing sentence is often given "none" at 0.5-0.8).
+    none_max: float | None = 0.5
     C: float = 0.05
     type_C: float = 0.5
     # None: tuned on out-of-fold scores of the training documents.
@@ -150,11 +154,21 @@ class LinkModel:
         self.window_ = self.window or next((w for w, c in self.coverage_.items() if c >= self.coverage),
                                            self.max_window)
         gold = {(l["doc_id"], l["source"], l["target"]): l["type"] for l in links}
-        X, y, kinds, groups, X_type = self._training_pairs(docs, gold)
-        if y.sum() == 0:
+        best: tuple[float, float, float, tuple] | None = None  # (F1, none_max, threshold, training pairs)
+        for none_max in ([self.none_max] if self.none_max is not None else NONE_MAX_GRID):
+            self.none_max_ = none_max
+            pairs = self._training_pairs(docs, gold)
+            if pairs[1].sum() == 0:
+                continue
+            if self.threshold is not None and self.none_max is not None:
+                threshold, f1 = self.threshold, 0.0
+            else:
+                threshold, f1 = self._tune_threshold(docs, links, pairs[0], pairs[1], pairs[3])
+            if best is None or f1 > best[0]:
+                best = (f1, none_max, self.threshold if self.threshold is not None else threshold, pairs)
+        if best is None:
             raise LinkModelError(f"no gold link falls inside the candidate window of {self.window_} sentences")
-        self.threshold_ = self.threshold if self.threshold is not None else self._tune_threshold(docs, links, X, y,
-                                                                                                groups)
+        _, self.none_max_, self.threshold_, (X, y, kinds, _, X_type) = best
         self._fit_existence(X, y)
         self._fit_type(X_type, kinds[y == 1])
         self.n_training_links_ = len(links)
@@ -166,7 +180,7 @@ class LinkModel:
         by_document = len(docs) >= self.inner_folds  # else paragraphs of one or two documents
         group_ids: dict[tuple[str, int], int] = {}
         for doc in docs:
-            pairs = candidate_pairs(doc, self.window_, self.none_max)
+            pairs = candidate_pairs(doc, self.window_, self.none_max_)
             rows.append(self._features(doc, pairs))
             linked = [(i, j) for i, j in pairs if (doc.doc_id, doc.sent_ids[i], doc.sent_ids[j]) in gold]
             type_rows.append(self._features(doc, linked, self.type_embedding))
@@ -222,13 +236,13 @@ class LinkModel:
         self.type_coef_, self.type_intercept_ = model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
     def _tune_threshold(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink], X: np.ndarray,
-                        y: np.ndarray, groups: np.ndarray) -> float:
-        """The threshold with the best out-of-fold exact-link F1 on the training documents."""
+                        y: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+        """The threshold with the best out-of-fold exact-link F1 on the training documents, and that F1."""
         from sklearn.model_selection import GroupKFold
 
         folds = min(self.inner_folds, len(set(groups.tolist())))
         if folds < 2:
-            return 0.5
+            return 0.5, 0.0
         scores = np.zeros(len(y))
         for train, test in GroupKFold(n_splits=folds).split(X, y, groups):
             if y[train].sum() == 0 or y[train].min() == y[train].max():
@@ -239,13 +253,13 @@ class LinkModel:
             scores[test] = model.predict_proba((X[test] - mean) / scale)[:, 1]
         scored, cursor = [], 0
         for doc in docs:
-            pairs = candidate_pairs(doc, self.window_, self.none_max)
+            pairs = candidate_pairs(doc, self.window_, self.none_max_)
             part = scores[cursor:cursor + len(pairs)]
             scored.append(ScoredPairs(doc, pairs, part, np.zeros(len(pairs))))
             cursor += len(pairs)
         grid = np.round(np.arange(0.05, 0.96, 0.025), 3)
         f1s = [link_f1([l for s in scored for l in decode(s, t)], links)["f1"] for t in grid]
-        return float(grid[int(np.argmax(f1s))])
+        return float(grid[int(np.argmax(f1s))]), float(max(f1s))
 
     # ---- predicting -------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -255,7 +269,7 @@ class LinkModel:
     def score(self, doc: LinkDocument) -> ScoredPairs:
         """Every candidate pair of ``doc`` with its link and attack probabilities."""
         self._check_fitted()
-        pairs = candidate_pairs(doc, self.window_, self.none_max)
+        pairs = candidate_pairs(doc, self.window_, self.none_max_)
         if not pairs:
             return ScoredPairs(doc, [], np.zeros(0), np.zeros(0))
         X = (self._features(doc, pairs) - self.mean_) / self.scale_
@@ -275,7 +289,7 @@ class LinkModel:
             "vectors": self.vector_identity_.to_dict(),
             "roles": list(ROLES), "stances": list(STANCES), "types": list(LINK_TYPES), "markers": list(MARKERS),
             "window": self.window_, "embedding": self.embedding, "type_embedding": self.type_embedding,
-            "threshold": self.threshold_,
+            "threshold": self.threshold_, "none_max": self.none_max_,
             "settings": {"window": self.window, "coverage": self.coverage, "max_window": self.max_window,
                          "none_max": self.none_max, "C": self.C, "type_C": self.type_C, "threshold": self.threshold,
                          "inner_folds": self.inner_folds, "seed": self.seed},
@@ -324,6 +338,7 @@ class LinkModel:
         model = cls(**settings, embedding=config["embedding"], type_embedding=config["type_embedding"], vectors=vectors)
         model.vector_identity_ = trained_on
         model.window_, model.threshold_ = int(config["window"]), float(config["threshold"])
+        model.none_max_ = float(config["none_max"])
         model.coverage_ = {int(k): v for k, v in config["training"]["window_coverage"].items()}
         model.n_training_links_ = config["training"]["links"]
         model.n_training_documents_ = config["training"]["documents"]

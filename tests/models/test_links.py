@@ -170,3 +170,20 @@ def test_pair_features_match_their_names_and_mark_distance_and_paragraph():
     assert X[0, column["same_paragraph"]] == 1 and X[1, column["same_paragraph"]] == 0
     assert X[0, column["tgt_nearest_claim_before"]] == 1 and X[1, column["tgt_nearest_claim_after"]] == 1
     assert X[:, column["premise_to_claim"]].tolist() == [1, 1]
+
+
+def test_the_candidate_rule_is_chosen_on_inner_folds_when_not_given(split, tmp_path: Path):
+    from argmine.models.links import NONE_MAX_GRID
+
+    train, train_links, test, _ = split
+    # Soft, noisy roles, as a sentence model gives them: the rule that keeps arguing sentences matters.
+    rng = np.random.default_rng(0)
+    noisy = [d.with_probabilities(0.6 * d.role_proba + 0.4 * rng.dirichlet([1, 1, 1], len(d)), d.stance_proba)
+             for d in train]
+    model = LinkModel(none_max=None, vectors=VECTORS).fit(noisy, train_links)
+    assert model.none_max_ in NONE_MAX_GRID
+    model.save(tmp_path / "links")
+    config = json.loads((tmp_path / "links" / "config.json").read_text())
+    assert config["none_max"] == model.none_max_ and config["settings"]["none_max"] is None
+    loaded = LinkModel.load(tmp_path / "links", vectors=VECTORS)
+    assert loaded.none_max_ == model.none_max_ and loaded.predict(test) == model.predict(test)
