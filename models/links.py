@@ -47,6 +47,10 @@ class NoVectorsError(LinkModelError):
     """``fit`` or ``predict`` without sentence vectors to read (``vectors=`` or ``use``)."""
 
 
+class NoCandidateLinksError(LinkModelError):
+    """No gold link joins two candidates: the roles call too few sentences arguing, or the window is too small."""
+
+
 class VectorMismatchError(LinkModelError):
     """The link model was trained on other sentence vectors than the ones it is given."""
 
@@ -167,7 +171,8 @@ class LinkModel:
             if best is None or f1 > best[0]:
                 best = (f1, none_max, self.threshold if self.threshold is not None else threshold, pairs)
         if best is None:
-            raise LinkModelError(f"no gold link falls inside the candidate window of {self.window_} sentences")
+            raise NoCandidateLinksError(f"no gold link joins two candidate sentences (arguing, at most "
+                                        f"{self.window_} sentences apart)")
         _, self.none_max_, self.threshold_, (X, y, kinds, _, X_type) = best
         self._fit_existence(X, y)
         self._fit_type(X_type, kinds[y == 1])

@@ -13,18 +13,20 @@ on inner folds of the training documents.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from argmine.models.link_features import LinkDocument, documents_from_records
-from argmine.models.links import LinkModel
+from argmine.models.links import LinkModel, NoCandidateLinksError
 from argmine.models.scheme import ROLES, STANCES
 from argmine.models.sentence_vectors import LabelerVectors
 from argmine.training.corpus import linked_documents, load_corpus, load_links
 
 LINKS_DIR = "links"
+log = logging.getLogger(__name__)
 TrainingRoles = Literal["predicted", "gold"]
 # As the evaluation's link model for predicted roles (training.links_eval.PREDICTED_ROLE_SETTINGS).
 PREDICTED_ROLE_SETTINGS: dict[str, Any] = {"none_max": None}
@@ -65,10 +67,16 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
         labeler = SentenceLabeler.load(model_dir)
     records = [r for r in load_corpus(corpus_dir) if r["doc_id"] in linked]
     docs = documents_from_records(records)
-    chosen = dict(settings or {})
+    vectors = LabelerVectors(labeler)
+    model = None
     if roles == "predicted":
-        docs = predicted_roles(docs, records, labeler)
-        chosen = {**PREDICTED_ROLE_SETTINGS, **chosen}
-    model = LinkModel(**chosen, vectors=LabelerVectors(labeler)).fit(docs, links)
+        try:
+            model = LinkModel(**{**PREDICTED_ROLE_SETTINGS, **(settings or {})}, vectors=vectors).fit(
+                predicted_roles(docs, records, labeler), links)
+        except NoCandidateLinksError:  # a barely trained model calls every sentence "none": learn from gold roles
+            log.warning("the sentence model calls too few sentences arguing to learn links from its roles; "
+                        "the link model learns from gold roles")
+    if model is None:
+        model = LinkModel(**(settings or {}), vectors=vectors).fit(docs, links)
     model.save(Path(model_dir) / LINKS_DIR)
     return model
