@@ -180,7 +180,7 @@ def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: st
     dataset = (ray.data.from_items(items)
                .flat_map(read_and_segment, fn_kwargs={"options": job.read, "unit": job.unit,
                                                       "done": frozenset(state.done)})
-               .map_batches(PredictorActor, fn_constructor_args=(factory, job.unit, str(links_dir) if links_dir else None),
+               .map_batches(PredictorActor, fn_constructor_args=(factory, job.unit, links_dir and str(links_dir)),
                             batch_size=job.chunk_size,
                             compute=ray.data.ActorPoolStrategy(size=actors), num_gpus=gpus,
                             num_cpus=options.cpus_per_actor))
