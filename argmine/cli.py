@@ -321,13 +321,13 @@ def label_command(
                        chunk_size, on_error=on_error, resume=resume, force=force, summary=summary, progress=progress)
         model_dir = resolve_model(model, _models_dir(model))
         if engine == "ray":
+            from argmine.batch.links import links_dir_for
             from argmine.batch.ray_engine import RayOptions, label_ray
 
-            if (model_dir / "links" / "config.json").exists():
-                typer.echo("note: --engine ray writes no links yet; use --engine local for target/relation",
-                           err=True)
+            version = model_version(model_dir)
+            links_dir = links_dir_for(model_dir.resolve(), version)
             stats = label_ray(job, partial(load_labeler, model_dir.resolve(), device, batch_tokens, max_batch),
-                              model_version(model_dir), RayOptions(ray_address, actors, cpus_per_actor, device))
+                              version, RayOptions(ray_address, actors, cpus_per_actor, device), links_dir)
         else:
             from argmine.batch.links import linker_for
             from argmine.batch.local import label_local
@@ -336,7 +336,7 @@ def label_command(
                 labeler = load_labeler(model_dir, device, batch_tokens, max_batch)
             except RuntimeError as exc:  # torch: an unusable --device
                 fail(str(exc))
-            stats = label_local(job, labeler, linker=linker_for(model_dir, unit))
+            stats = label_local(job, labeler, linker=linker_for(model_dir, labeler, unit))
     except (BatchError, ModelFormatError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -45,14 +45,16 @@ def train_links(
     annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
     overrides: list[str] = typer.Option([], "--set", help="LinkModel setting: --set C=0.1"),
 ) -> None:
-    """Train the link model on every document annotated for links (gold roles) and save it."""
+    """Train the link model on every document annotated for links (gold roles) over the vectors of the
+    sentence model in DIR, and save it."""
+    from argmine.models.artifacts import ModelFormatError
     from argmine.models.links import LinkModelError
     from argmine.training.corpus import CorpusError
     from argmine.training.link_train import train_links
 
     try:
         model = train_links(annotations, model_dir, _settings(overrides))
-    except (CorpusError, LinkModelError) as exc:
+    except (CorpusError, LinkModelError, ModelFormatError) as exc:
         _fail(str(exc))
     if model is None:
         _fail(f"no document of {annotations} is annotated for links (no {annotations}/links/*.jsonl with a link)")
@@ -92,9 +94,10 @@ def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Pat
     from argmine.models.artifacts import ModelFormatError
 
     try:
-        role_model = labeler_role_model(roles_model) if roles_model else frozen_role_model
+        role_model, vectors = labeler_role_model(roles_model) if roles_model else (frozen_role_model, None)
         results = run_link_evaluation(annotations, folds, groupings, role_model,  # type: ignore[arg-type]
-                                      f"saved model {roles_model}" if roles_model else "frozen_lr", settings)
+                                      f"saved model {roles_model}" if roles_model else "frozen_lr", settings,
+                                      vectors=vectors)
     except (CorpusError, LinkModelError, LinkEvaluationError, ModelFormatError) as exc:
         _fail(str(exc))
     command = "argmine " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 1 else "argmine links eval"
@@ -113,9 +116,11 @@ def export_links(
     fmt: Literal["auto", "csv", "graphml", "aif"] = typer.Option("auto", "--format",
                                                                  help="auto: by extension (.csv, .graphml, .json)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Predict links with this model directory (its "
-                                         "links/ folder) where the records carry none."),
+                                         "links/ folder, on its sentence model's vectors) where the records "
+                                         "carry none."),
 ) -> None:
     """Export the argument structure as a CSV edge list, GraphML, or AIF JSON."""
+    from argmine.models.artifacts import ModelFormatError
     from argmine.models.link_outputs import export, links_from_records, predict_links
     from argmine.models.links import LinkModel, LinkModelError
     from argmine.training.corpus import CorpusError, load_corpus, load_links
@@ -134,12 +139,16 @@ def export_links(
             records = _read_jsonl(source)
             links = links_from_records(records)
             if model is not None and not links:
-                link_model = LinkModel.load(model / "links" if (model / "links").is_dir() else model)
+                from argmine.models.labeler import SentenceLabeler
+                from argmine.models.sentence_vectors import LabelerVectors
+
+                model_dir = model if (model / "links").is_dir() else model.parent
+                link_model = LinkModel.load(model_dir / "links", vectors=LabelerVectors(SentenceLabeler.load(model_dir)))
                 by_doc: dict[str, list] = {}
                 for r in records:
                     by_doc.setdefault(str(r["doc_id"]), []).append(r)
                 links = [l for found in predict_links(list(by_doc.values()), link_model) for l in found]
-    except (CorpusError, LinkModelError, OSError, ValueError, KeyError) as exc:
+    except (CorpusError, LinkModelError, ModelFormatError, OSError, ValueError, KeyError) as exc:
         _fail(f"cannot export {source}: {exc}")
     output.write_text(export(records, links, fmt), encoding="utf-8")
     typer.echo(f"{len(links)} links among {len(records)} sentences -> {output} ({fmt})")

@@ -2,7 +2,8 @@
 
 Only where the model directory has a link model (``<model dir>/links/``, as the
 service): without one the engines never build a ``BatchLinker`` and records are
-exactly as before. Links are predicted per chunk, right after labelling:
+exactly as before. Links are predicted per chunk, right after labelling, from the
+pooled vectors that chunk's forward pass left in the labeler (no second encoder pass):
 
 - document mode: each input document is one link document; ``target`` is the
   ``sent_id`` of the sentence a record supports or attacks.
@@ -25,7 +26,8 @@ from argmine.batch.readers import context_group
 from argmine.models.documents import Unit
 from argmine.models.link_features import documents_from_records
 from argmine.models.link_outputs import add_link_fields, with_paragraphs
-from argmine.models.links import LinkModel
+from argmine.models.links import LinkModel, LinkModelError
+from argmine.models.sentence_vectors import LabelerVectors
 
 LINK_FIELDS: tuple[str, ...] = ("target", "relation", "link_probability")
 Records = list[dict[str, Any]]
@@ -71,14 +73,38 @@ class BatchLinker:
         return out
 
 
-def linker_for(model_dir: Path, unit: Unit = "document") -> BatchLinker | None:
-    """The linker of a model directory with a link model, else None (and nothing loaded)."""
-    from argmine.service.links import link_model_for
-
-    model = link_model_for(str(Path(model_dir).resolve()))
-    if model is None:
-        if (Path(model_dir) / "links" / "config.json").exists():
-            raise BatchError(f"{Path(model_dir) / 'links'} holds a link model this argmine cannot load (the log "
-                             "says why): retrain it with `argmine links train`, or remove it to label without links")
+def linker_for(model_dir: Path, labeler: Any, unit: Unit = "document") -> BatchLinker | None:
+    """The linker of a model directory with a link model, reading ``labeler``'s vectors; else None
+    (and nothing loaded). A link model that cannot be loaded, or was trained on another sentence
+    model's vectors, stops the run before anything is written."""
+    folder = Path(model_dir) / "links"
+    if not (folder / "config.json").exists():
         return None
+    try:
+        model = LinkModel.load(folder, vectors=LabelerVectors(labeler))
+    except LinkModelError as exc:
+        raise _unusable(folder, exc) from exc
     return BatchLinker(model, unit)
+
+
+def links_dir_for(model_dir: Path, version: str) -> Path | None:
+    """``model_dir/links`` where it holds a link model trained on the vectors of sentence model ``version``;
+    None where there is none. Checked on the driver before the Ray engine starts its actors, which load
+    it beside their predictors (``linker_for``)."""
+    folder = Path(model_dir) / "links"
+    if not (folder / "config.json").exists():
+        return None
+    try:
+        model = LinkModel.load(folder)
+    except LinkModelError as exc:
+        raise _unusable(folder, exc) from exc
+    if model.vector_identity_.model_version != version:
+        raise BatchError(f"{folder} was trained on the vectors of sentence model "
+                         f"{model.vector_identity_.model_version!r}, not {version!r}; retrain it with "
+                         f"`argmine links train --model-dir {model_dir}`, or remove it to label without links")
+    return folder
+
+
+def _unusable(folder: Path, exc: Exception) -> BatchError:
+    return BatchError(f"cannot load the link model in {folder}: {exc}. Retrain it with `argmine links train "
+                      f"--model-dir {folder.parent}`, or remove it to label without links")

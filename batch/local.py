@@ -31,7 +31,7 @@ def label_local(job: LabelJob, predictor: Predictor, stdin: BinaryIO | None = No
     """
     started = time.monotonic()
     check_inputs(job.inputs, job.read)
-    state = prepare_output(job.output, predictor.version, job.resume, job.force)
+    state = prepare_output(job.output, predictor.version, job.resume, job.force, job.unit)
     with running(job, state, started) as run:
         skipped_before = 0
         documents = run.admission.filter(read_inputs(job.inputs, job.read, stdin))

@@ -8,6 +8,9 @@
     -> iter_batches on the driver: duplicates and bad records handled by the same
        ``Admission``, whole documents written in chunks by the same writers
 
+Where the model has a link model, each actor links the documents it labelled (``batch.links``,
+as the local engine does) from the vectors of the same forward pass.
+
 Writing on the driver keeps the local engine's output formats, chunk-atomic
 commits and ``--resume`` unchanged; the driver only parses and appends records,
 which is cheap next to the model. Sentences come from ``models.documents.split``
@@ -21,6 +24,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,11 +78,20 @@ def _doc_id_field(meta: Any) -> str | None:
 
 
 class PredictorActor:
-    """One model per actor, loaded once; labels a batch of documents with one predict call."""
+    """One model per actor, loaded once; labels a batch of documents with one predict call.
 
-    def __init__(self, factory: Callable[[], Predictor], unit: Unit = "document"):
+    With ``links_dir`` (the model's ``links/`` folder) it links them too, as the local
+    engine does (``batch.links``), from the vectors of that same predict call.
+    """
+
+    def __init__(self, factory: Callable[[], Predictor], unit: Unit = "document", links_dir: str | None = None):
         self.predictor = factory()
         self.unit = unit
+        self.linker = None
+        if links_dir:
+            from argmine.batch.links import linker_for
+
+            self.linker = linker_for(Path(links_dir).parent, self.predictor, unit)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         documents: list[tuple[int, str, list[Sentence]]] = []
@@ -91,12 +104,17 @@ class PredictorActor:
         groups = [_doc_id_field(batch["meta"][i]) for i, _, _ in documents] if self.unit == "sentence" else None
         inputs = model_inputs([sentences for _, _, sentences in documents], self.unit, groups)
         labels = self.predictor.predict(inputs) if inputs else []
-        records = [""] * len(batch["status"])
-        cursor = 0
+        labelled, cursor = [], 0
         for i, doc_id, sentences in documents:
-            records[i] = json.dumps([sentence_record(doc_id, j, s, labels[cursor + j], self.predictor.version)
-                                     for j, s in enumerate(sentences)], ensure_ascii=False)
+            labelled.append([sentence_record(doc_id, j, s, labels[cursor + j], self.predictor.version)
+                             for j, s in enumerate(sentences)])
             cursor += len(sentences)
+        if self.linker is not None:
+            labelled = self.linker.add([Document(doc_id, str(batch["text"][i]), json.loads(batch["meta"][i] or "{}"))
+                                        for i, doc_id, _ in documents], labelled)
+        records = [""] * len(batch["status"])
+        for (i, _, _), sentence_records in zip(documents, labelled):
+            records[i] = json.dumps(sentence_records, ensure_ascii=False)
         out = {k: v for k, v in batch.items() if k not in ("text", "spans")}  # texts travel inside records
         out["records"] = np.array(records, dtype=object)
         # An extracted document's text goes on to the driver, which writes it beside the output.
@@ -119,8 +137,12 @@ def source_records(records: list[dict[str, Any]], row: Mapping[str, Any], output
 
 
 def label_ray(job: LabelJob, factory: Callable[[], Predictor], model_version: str,
-              options: RayOptions = RayOptions()) -> RunStats:
-    """Label ``job.inputs`` into ``job.output`` on Ray; ``factory`` builds a predictor in each actor."""
+              options: RayOptions = RayOptions(), links_dir: Path | None = None) -> RunStats:
+    """Label ``job.inputs`` into ``job.output`` on Ray; ``factory`` builds a predictor in each actor.
+
+    ``links_dir``: the model's link model (``<model dir>/links``), which every actor loads
+    beside its predictor to add ``target``/``relation``/``link_probability``.
+    """
     try:
         import ray
     except ImportError as exc:
@@ -133,8 +155,8 @@ def label_ray(job: LabelJob, factory: Callable[[], Predictor], model_version: st
     if owned:
         ray.init(address=options.address, include_dashboard=False, log_to_driver=False)
     try:
-        state = prepare_output(job.output, model_version, job.resume, job.force)
-        return _run(ray, job, factory, model_version, options, state, started)
+        state = prepare_output(job.output, model_version, job.resume, job.force, job.unit)
+        return _run(ray, job, factory, model_version, options, state, started, links_dir)
     finally:
         if owned:
             ray.shutdown()
@@ -150,7 +172,7 @@ def _actor_resources(ray, options: RayOptions) -> tuple[int, float]:
 
 
 def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: str, options: RayOptions,
-         state, started: float) -> RunStats:
+         state, started: float, links_dir: Path | None = None) -> RunStats:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # ours counts documents; Ray's would count blocks beside it
     actors, gpus = _actor_resources(ray, options)
@@ -158,7 +180,8 @@ def _run(ray, job: LabelJob, factory: Callable[[], Predictor], model_version: st
     dataset = (ray.data.from_items(items)
                .flat_map(read_and_segment, fn_kwargs={"options": job.read, "unit": job.unit,
                                                       "done": frozenset(state.done)})
-               .map_batches(PredictorActor, fn_constructor_args=(factory, job.unit), batch_size=job.chunk_size,
+               .map_batches(PredictorActor, fn_constructor_args=(factory, job.unit, links_dir and str(links_dir)),
+                            batch_size=job.chunk_size,
                             compute=ray.data.ActorPoolStrategy(size=actors), num_gpus=gpus,
                             num_cpus=options.cpus_per_actor))
     pending: list[dict[str, Any]] = []

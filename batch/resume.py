@@ -33,20 +33,21 @@ def completed_ids(path: Path, model_version: str | None = None) -> set[str]:
     return done
 
 
-def prepare_output(path: Path, model_version: str, resume: bool = False, force: bool = False) -> OutputState:
+def prepare_output(path: Path, model_version: str, resume: bool = False, force: bool = False,
+                   unit: str = "document") -> OutputState:
     """Open ``path`` for writing after checking what is there already."""
     if resume and force:
         raise BatchError("--resume continues an output and --force replaces it: give one of them")
     if not output_exists(path):
-        return OutputState(open_writer(path, append=False))
+        return OutputState(open_writer(path, append=False, unit=unit))
     if force:
         remove_output(path)
-        return OutputState(open_writer(path, append=False))
+        return OutputState(open_writer(path, append=False, unit=unit))
     if not resume:
         raise OutputExistsError(f"{path} exists: pass --resume to label only the documents it lacks, "
                                 "or --force to replace it")
     # Open first: reopening cuts an uncommitted tail off, so what is read back is committed.
-    writer = open_writer(path, append=True)
+    writer = open_writer(path, append=True, unit=unit)
     try:
         return OutputState(writer, completed_ids(path, model_version))
     except BaseException:

@@ -7,8 +7,11 @@ columns (``probabilities.role.claim``, ``entropy.stance``) and ``meta`` becomes 
 JSON text column: input fields vary from record to record, a fixed schema cannot.
 
 The link columns (``target``, ``relation``, ``link_probability``) come last and are
-empty where the model has no link model. ``target`` is text in the flat formats: a
-``sent_id`` in document mode, a record id in sentence mode (``batch.links``).
+empty where the model has no link model. ``target`` keeps its type: in document mode
+a ``sent_id`` (an integer column in Parquet, an integer read back from CSV), in
+sentence mode a record id (``batch.links``; a text column in Parquet). CSV has no
+types: a target that is an integer literal reads back as an integer, so sentence-mode
+outputs with numeric record ids read their targets back as integers from CSV.
 Outputs written before these columns existed (``LEGACY_COLUMNS``) are still read,
 and ``--resume`` continues them as long as the model has no link model.
 """
@@ -52,15 +55,15 @@ def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
     row["meta"] = dump_meta(meta) if meta else None
     for column in SOURCE_COLUMNS:
         row[column] = record.get(column)
-    target = record.get("target")
-    row["target"] = None if target is None else str(target)
+    row["target"] = record.get("target")
     row["relation"] = record.get("relation")
     row["link_probability"] = record.get("link_probability")
     return row
 
 
-def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The nested record of a flat row, keys in ``sentence_record``'s order; CSV strings typed back."""
+def unflatten(row: Mapping[str, Any], typed: bool = False) -> dict[str, Any]:
+    """The nested record of a flat row, keys in ``sentence_record``'s order; CSV strings typed back
+    (``typed``: a Parquet row, whose ``target`` already has its type)."""
     probabilities: dict[str, dict[str, float]] = {head: {} for head in HEADS}
     for column, head, label in PROBABILITY_COLUMNS:
         probabilities[head][label] = float(row[column])
@@ -80,8 +83,16 @@ def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
     if row.get("meta"):
         record["meta"] = json.loads(row["meta"])
     if row.get("relation"):  # a row with a link; rows of a model without links keep today's shape
-        record.update(target=row["target"], relation=row["relation"], link_probability=float(row["link_probability"]))
+        record.update(target=row["target"] if typed else _csv_target(row["target"]), relation=row["relation"],
+                      link_probability=float(row["link_probability"]))
     return record
+
+
+def _csv_target(value: Any) -> Any:
+    """A target read back from CSV: an integer literal is a ``sent_id``, anything else a record id."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return value
 
 
 def csv_row(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) -> list[str]:
@@ -90,11 +101,15 @@ def csv_row(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) -> li
     return ["" if row[c] is None else str(row[c]) for c in columns]
 
 
-def arrow_schema(columns: tuple[str, ...] = COLUMNS):
-    """The Parquet schema; every part file of an output has this one, so they read as one table."""
+def arrow_schema(columns: tuple[str, ...] = COLUMNS, unit: str = "document"):
+    """The Parquet schema; every part file of an output has this one, so they read as one table.
+
+    ``target`` is a ``sent_id`` (integer) in document mode and a record id (text) in sentence mode.
+    """
     import pyarrow as pa
 
-    types = {"sent_id": pa.int32(), "start": pa.int64(), "end": pa.int64(), "risk": pa.bool_(), "page": pa.int32()}
+    types = {"sent_id": pa.int32(), "start": pa.int64(), "end": pa.int64(), "risk": pa.bool_(), "page": pa.int32(),
+             "target": pa.string() if unit == "sentence" else pa.int32()}
     return pa.schema([(c, types.get(c, pa.float64() if c in _FLOATS else pa.string())) for c in columns])
 
 

@@ -119,7 +119,7 @@ class CsvWriter:
 
 
 class ParquetDirWriter:
-    def __init__(self, path: Path, append: bool):
+    def __init__(self, path: Path, append: bool, unit: str = "document"):
         import pyarrow.parquet as pq
 
         self._pq = pq
@@ -130,11 +130,14 @@ class ParquetDirWriter:
             leftover.unlink()  # a chunk that was being written when the run died
         numbers = [int(m.group(1)) for p in path.iterdir() if (m := _PART.fullmatch(p.name))]
         self._next = max(numbers) + 1 if append and numbers else 0
-        if append and numbers:  # parts written before links: new parts keep their schema, so all read as one table
-            existing = pq.read_schema(path / f"part-{max(numbers):08d}.parquet").names
-            if existing == list(LEGACY_COLUMNS):
+        self._schema = arrow_schema(self._columns, unit)
+        if append and numbers:  # new parts keep the schema of the old ones, so all read as one table
+            existing = pq.read_schema(path / f"part-{max(numbers):08d}.parquet")
+            if existing.names == list(LEGACY_COLUMNS):  # written before links
                 self._columns = LEGACY_COLUMNS
-        self._schema = arrow_schema(self._columns)
+                self._schema = arrow_schema(self._columns, unit)
+            elif existing.names == list(COLUMNS):  # e.g. a target column of text written before it was typed
+                self._schema = existing.remove_metadata()
 
     def write_chunk(self, records: Sequence[Record]) -> None:
         if not records:
@@ -194,14 +197,15 @@ class _Guarded:
         self.writer.close()
 
 
-def open_writer(path: Path, append: bool) -> ChunkWriter:
-    """A writer for ``path``; ``append`` continues committed output, else it starts empty."""
+def open_writer(path: Path, append: bool, unit: str = "document") -> ChunkWriter:
+    """A writer for ``path``; ``append`` continues committed output, else it starts empty. ``unit`` types
+    Parquet's ``target`` column (a ``sent_id`` in document mode, a record id in sentence mode)."""
     fmt = output_format(path)
     if fmt == "jsonl":
         return _Guarded(JsonlWriter(path, append))
     if fmt == "csv":
         return _Guarded(CsvWriter(path, append))
-    return _Guarded(ParquetDirWriter(path, append))
+    return _Guarded(ParquetDirWriter(path, append, unit))
 
 
 # ---- what exists and what was committed --------------------------------------------
@@ -243,7 +247,7 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
         for part in part_files(path):
             for batch in pq.ParquetFile(part).iter_batches(batch_size=_PARQUET_READ_ROWS):
-                yield from (unflatten(row) for row in batch.to_pylist())
+                yield from (unflatten(row, typed=True) for row in batch.to_pylist())
         return
     committed = commitlog.committed_length(path)
     with open(path, "rb") as raw:

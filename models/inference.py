@@ -227,29 +227,51 @@ class Engine:
 
     def predict_proba_encoded(self, encoded: Sequence[Encoded]) -> dict[str, np.ndarray]:
         """Probabilities per head, shape (len(encoded), n_labels), in input order."""
+        return self.run(encoded, vectors=False)[0]
+
+    def predict_with_vectors(self, items: Sequence[SentenceInput]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Probabilities per head and each sentence's pooled embedding (L2-normalised), from one forward."""
+        probs, vectors = self.run(self.encode(items), vectors=True)
+        assert vectors is not None
+        return probs, vectors
+
+    def run(self, encoded: Sequence[Encoded], vectors: bool) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """The forward over every input: probabilities per head, and with ``vectors`` the pooled embeddings."""
         ids = [x for x, _ in encoded]
         out: dict[str, np.ndarray] = {}
         batches = plan_batches([len(x) for x in ids], self.batch_tokens, self.settings.max_batch)
-        pending: list[tuple[list[int], dict[str, torch.Tensor]]] = []
+        pending: list[tuple[list[int], dict[str, torch.Tensor], torch.Tensor | None]] = []
         temperatures = self.settings.temperatures
         with torch.inference_mode():
             for index, (input_ids, mask, pool) in zip(batches, self._collated(encoded, batches)):
+                pooled = None
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-                    logits = self.network(input_ids, mask, pool)
+                    if vectors:
+                        logits, pooled = self.network.embed_and_classify(input_ids, mask, pool)
+                    else:
+                        logits = self.network(input_ids, mask, pool)
+                if pooled is not None:
+                    pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
                 # Softmax on device; results are fetched after the loop so the GPU
                 # never waits on a host sync between batches.
                 pending.append((index, {k: torch.softmax(v.float() / temperatures.get(k, 1.0), dim=-1)
-                                        for k, v in logits.items()}))
-        for index, probs in pending:
+                                        for k, v in logits.items()}, pooled))
+        embeddings = None
+        if vectors:
+            dim = self.network.encoder.config.hidden_size
+            embeddings = np.zeros((len(ids), dim), dtype=np.float32)
+        for index, probs, pooled in pending:
             for head, p in probs.items():
                 array = p.cpu().numpy()
                 if head not in out:
                     out[head] = np.zeros((len(ids), array.shape[1]), dtype=np.float32)
                 out[head][index] = array
+            if embeddings is not None and pooled is not None:
+                embeddings[index] = pooled.cpu().numpy()
         if not ids:
             out = {head: np.zeros((0, layer.out_features), dtype=np.float32)
                    for head, layer in self.network.heads.items()}
-        return out
+        return out, embeddings
 
     def _collated(self, encoded: Sequence[Encoded], batches: list[list[int]]
                   ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:

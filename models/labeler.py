@@ -23,7 +23,7 @@ from transformers import AutoTokenizer
 
 from argmine.models import artifacts
 from argmine.models.card import render_card
-from argmine.models.context import InContext, SentenceInput, text_of
+from argmine.models.context import InContext, SentenceInput, in_context, text_of
 from argmine.models.encoder import DEFAULT_BASE, base_model_path
 from argmine.models.inference import (CPU_BATCH_TOKENS, Encoded, Engine, InferenceSettings, encode, pad_batch,
                                       plan_batches, prefix_mask, resolve_bf16)
@@ -31,6 +31,7 @@ from argmine.models.labels import SentenceLabels  # noqa: F401 - where callers h
 from argmine.models.network import SentenceClassifier
 from argmine.models.scheme import HEADS, risk_name
 from argmine.models.segment import normalize
+from argmine.models.sentence_vectors import RecentVectors, VectorIdentity
 
 ProgressCallback = Callable[[float, dict[str, Any]], None]
 
@@ -215,6 +216,7 @@ class SentenceLabeler:
             self.network_.load_delta(best_state)
         self.network_.eval()
         self.engine_ = None
+        self.vectors_ = RecentVectors()  # vectors of dev scoring came from earlier weights
         return self
 
     def _config(self) -> dict[str, Any]:
@@ -325,7 +327,45 @@ class SentenceLabeler:
         return self._engine().predict_proba([_normalized(item) for item in items])
 
     def predict(self, items: Sequence[SentenceInput]) -> list[SentenceLabels]:
-        return labels_from_proba(self.predict_proba(items))
+        """Labels per item; the pooled vectors of the same forward are kept for the link model
+        (``sentence_vectors``), so linking what was just labelled costs no second encoder pass."""
+        normalized = [_normalized(item) for item in items]
+        probs, vectors = self._engine().predict_with_vectors(normalized)
+        self._recent().put([text_of(item) for item in normalized], vectors)
+        return labels_from_proba(probs)
+
+    # ---- sentence vectors (what the link model reads) ---------------------------------
+    def _recent(self) -> RecentVectors:
+        if getattr(self, "vectors_", None) is None:
+            self.vectors_ = RecentVectors()
+        return self.vectors_
+
+    @property
+    def vector_identity(self) -> VectorIdentity:
+        """Which vectors ``sentence_vectors`` gives: this model's version and its encoder's width."""
+        if not hasattr(self, "network_"):
+            raise NotFittedError("This SentenceLabeler is not fitted yet.")
+        return VectorIdentity(self.version, int(self.network_.encoder.config.hidden_size))
+
+    def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The pooled, L2-normalised embedding of each sentence of one document (``texts`` in reading order).
+
+        Sentences labelled lately by ``predict`` come from that forward pass; the others
+        are encoded now, each beside its neighbours in ``texts``, as labelling the
+        document would read them.
+        """
+        keys = [normalize(t) for t in texts]
+        found = self._recent().get(keys)
+        missing = [k for k, v in enumerate(found) if v is None]
+        if missing:
+            items = in_context(keys)
+            _, vectors = self._engine().predict_with_vectors([items[k] for k in missing])
+            self._recent().put([keys[k] for k in missing], vectors)
+            for k, vector in zip(missing, vectors):
+                found[k] = vector
+        if not texts:
+            return np.zeros((0, self.vector_identity.dim), dtype=np.float32)
+        return np.stack(found).astype(np.float32, copy=False)
 
     def logits(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:
         """Log-probabilities at temperature 1, what calibration fits temperatures on."""
@@ -408,6 +448,7 @@ class SentenceLabeler:
         labeler.training_ = training
         labeler.metrics_ = artifacts.read_json(path / "metrics.json")
         labeler.engine_ = None
+        labeler.vectors_ = RecentVectors()
         return labeler
 
 

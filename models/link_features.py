@@ -1,7 +1,7 @@
 """Features of a candidate link (source sentence -> target sentence) in one document.
 
-Everything here is cheap and frozen: mean-pooled vectors of the base MiniLM
-encoder, the role and stance probabilities any sentence model gives (passed in
+Everything here is cheap: the sentence model's pooled vectors (given as an array),
+the role and stance probabilities any sentence model gives (passed in
 as arrays), the distance between the two sentences, paragraph boundaries and
 discourse markers. The link model (``links.py``) learns weights over them.
 """
@@ -9,7 +9,7 @@ discourse markers. The link model (``links.py``) learns weights over them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from argmine.models.scheme import ROLES, STANCES
+from argmine.models.sentence_vectors import VectorIdentity
 
-Vectors = Callable[[Sequence[str]], np.ndarray]
 EMBEDDINGS = ("full", "interaction", "none")
 
 # Discourse markers, searched case-insensitively. The names are saved with a model,
@@ -119,11 +119,18 @@ def marker_flags(texts: Sequence[str]) -> np.ndarray:
 
 
 class FrozenSentenceVectors:
-    """Mean-pooled, L2-normalised vectors of the base MiniLM encoder, cached by text.
+    """Mean-pooled, L2-normalised vectors of the frozen base MiniLM encoder, cached by text.
 
-    The link model's own small encoder pass: it never touches the sentence labeler,
-    so any sentence model can feed the link model its probabilities.
+    Not what a saved model reads (that is the sentence model's own forward pass,
+    ``sentence_vectors.LabelerVectors``): the vectors of the cheap out-of-fold
+    sentence model ``argmine links eval`` fits per fold (a logistic regression over them).
     """
+
+    @property
+    def identity(self) -> VectorIdentity:
+        from argmine.models.encoder import BASE_NAME, base_model_version
+
+        return VectorIdentity(f"frozen base {BASE_NAME} {base_model_version()}", 384)
 
     def __init__(self, batch_size: int = 64, max_length: int = 128):
         self.batch_size = batch_size

@@ -19,15 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from argmine.models.link_features import (EMBEDDINGS, MARKERS, LinkDocument, Vectors, candidate_pairs,
-                                          frozen_vectors, pair_features)
+from argmine.models.link_features import EMBEDDINGS, MARKERS, LinkDocument, candidate_pairs, pair_features
 from argmine.models.scheme import ROLES, STANCES
+from argmine.models.sentence_vectors import SentenceVectors, VectorIdentity
 
-FORMAT_VERSION = 1
+# 2: features read the sentence model's own pooled vectors, named in config.json "vectors"
+# (1 read a second, frozen base-encoder pass).
+FORMAT_VERSION = 2
 ARCHITECTURE = "pair-logreg"
 WEIGHTS = "links.safetensors"
 CONFIG = "config.json"
 LINK_TYPES = ("support", "attack")
+# Candidate rules ``none_max=None`` chooses from (out-of-fold on the training documents).
+NONE_MAX_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
 GoldLink = Mapping[str, Any]  # {"doc_id", "source", "target", "type"}, source/target are sent_ids
 
 
@@ -37,6 +41,18 @@ class LinkModelError(ValueError):
 
 class NotFittedError(LinkModelError):
     """``predict`` or ``save`` before ``fit`` or ``load``."""
+
+
+class NoVectorsError(LinkModelError):
+    """``fit`` or ``predict`` without sentence vectors to read (``vectors=`` or ``use``)."""
+
+
+class NoCandidateLinksError(LinkModelError):
+    """No gold link joins two candidates: the roles call too few sentences arguing, or the window is too small."""
+
+
+class VectorMismatchError(LinkModelError):
+    """The link model was trained on other sentence vectors than the ones it is given."""
 
 
 @dataclass(frozen=True)
@@ -113,15 +129,18 @@ class LinkModel:
     # Features of the support/attack classifier: as ``embedding``; the wording of an objection shows in its vectors.
     type_embedding: str = "full"
     # Candidates: sentences whose role "none" is at most this probable (0.5 with gold roles: claims and premises).
-    none_max: float = 0.5
+    # None: the value of ``NONE_MAX_GRID`` with the best out-of-fold F1 on the training documents (it matters
+    # with predicted roles, where an arguing sentence is often given "none" at 0.5-0.8).
+    none_max: float | None = 0.5
     C: float = 0.05
     type_C: float = 0.5
     # None: tuned on out-of-fold scores of the training documents.
     threshold: float | None = None
     inner_folds: int = 3
     seed: int = 13
-    # Sentence vectors; default the frozen base encoder. Not saved: set again after ``load`` if changed.
-    vectors: Vectors | None = field(default=None, repr=False, compare=False)
+    # Where sentence vectors come from: the sentence model that labels the sentences
+    # (``LabelerVectors``). Not saved; its identity is, and ``load``/``use`` refuse another.
+    vectors: SentenceVectors | None = field(default=None, repr=False, compare=False)
 
     # ---- learning -------------------------------------------------------------------
     def fit(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink]) -> "LinkModel":
@@ -131,15 +150,30 @@ class LinkModel:
                 raise LinkModelError(f"embedding {value!r} is not one of {list(EMBEDDINGS)}")
         if not links:
             raise LinkModelError("fit() needs at least one gold link")
+        if self.vectors is None:
+            raise NoVectorsError("fit() needs sentence vectors: LinkModel(vectors=LabelerVectors(labeler)), the "
+                                 "sentence model whose vectors the link model will read when it predicts")
+        self.vector_identity_ = self.vectors.identity
         self.coverage_ = window_coverage(docs, links, self.max_window)
         self.window_ = self.window or next((w for w, c in self.coverage_.items() if c >= self.coverage),
                                            self.max_window)
         gold = {(l["doc_id"], l["source"], l["target"]): l["type"] for l in links}
-        X, y, kinds, groups, X_type = self._training_pairs(docs, gold)
-        if y.sum() == 0:
-            raise LinkModelError(f"no gold link falls inside the candidate window of {self.window_} sentences")
-        self.threshold_ = self.threshold if self.threshold is not None else self._tune_threshold(docs, links, X, y,
-                                                                                                groups)
+        best: tuple[float, float, float, tuple] | None = None  # (F1, none_max, threshold, training pairs)
+        for none_max in ([self.none_max] if self.none_max is not None else NONE_MAX_GRID):
+            self.none_max_ = none_max
+            pairs = self._training_pairs(docs, gold)
+            if pairs[1].sum() == 0:
+                continue
+            if self.threshold is not None and self.none_max is not None:
+                threshold, f1 = self.threshold, 0.0
+            else:
+                threshold, f1 = self._tune_threshold(docs, links, pairs[0], pairs[1], pairs[3])
+            if best is None or f1 > best[0]:
+                best = (f1, none_max, self.threshold if self.threshold is not None else threshold, pairs)
+        if best is None:
+            raise NoCandidateLinksError(f"no gold link joins two candidate sentences (arguing, at most "
+                                        f"{self.window_} sentences apart)")
+        _, self.none_max_, self.threshold_, (X, y, kinds, _, X_type) = best
         self._fit_existence(X, y)
         self._fit_type(X_type, kinds[y == 1])
         self.n_training_links_ = len(links)
@@ -151,7 +185,7 @@ class LinkModel:
         by_document = len(docs) >= self.inner_folds  # else paragraphs of one or two documents
         group_ids: dict[tuple[str, int], int] = {}
         for doc in docs:
-            pairs = candidate_pairs(doc, self.window_, self.none_max)
+            pairs = candidate_pairs(doc, self.window_, self.none_max_)
             rows.append(self._features(doc, pairs))
             linked = [(i, j) for i, j in pairs if (doc.doc_id, doc.sent_ids[i], doc.sent_ids[j]) in gold]
             type_rows.append(self._features(doc, linked, self.type_embedding))
@@ -165,8 +199,18 @@ class LinkModel:
                 np.concatenate(type_rows))
 
     def _features(self, doc: LinkDocument, pairs: list[tuple[int, int]], embedding: str | None = None) -> np.ndarray:
-        vectors = (self.vectors or frozen_vectors())(list(doc.texts))
+        if self.vectors is None:
+            raise NoVectorsError("this LinkModel has no sentence vectors to read: load it with "
+                                 "LinkModel.load(dir, vectors=LabelerVectors(labeler)) or call use(...)")
+        vectors = self.vectors(list(doc.texts))
         return pair_features(doc, vectors, pairs, self.window_, embedding or self.embedding)
+
+    def use(self, vectors: SentenceVectors) -> "LinkModel":
+        """Read ``vectors`` from now on; refused unless they are the ones this model was trained on."""
+        self._check_fitted()
+        check_vectors(self.vector_identity_, vectors.identity, "this link model")
+        self.vectors = vectors
+        return self
 
     @staticmethod
     def _standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,13 +241,13 @@ class LinkModel:
         self.type_coef_, self.type_intercept_ = model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
     def _tune_threshold(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink], X: np.ndarray,
-                        y: np.ndarray, groups: np.ndarray) -> float:
-        """The threshold with the best out-of-fold exact-link F1 on the training documents."""
+                        y: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+        """The threshold with the best out-of-fold exact-link F1 on the training documents, and that F1."""
         from sklearn.model_selection import GroupKFold
 
         folds = min(self.inner_folds, len(set(groups.tolist())))
         if folds < 2:
-            return 0.5
+            return 0.5, 0.0
         scores = np.zeros(len(y))
         for train, test in GroupKFold(n_splits=folds).split(X, y, groups):
             if y[train].sum() == 0 or y[train].min() == y[train].max():
@@ -214,13 +258,13 @@ class LinkModel:
             scores[test] = model.predict_proba((X[test] - mean) / scale)[:, 1]
         scored, cursor = [], 0
         for doc in docs:
-            pairs = candidate_pairs(doc, self.window_, self.none_max)
+            pairs = candidate_pairs(doc, self.window_, self.none_max_)
             part = scores[cursor:cursor + len(pairs)]
             scored.append(ScoredPairs(doc, pairs, part, np.zeros(len(pairs))))
             cursor += len(pairs)
         grid = np.round(np.arange(0.05, 0.96, 0.025), 3)
         f1s = [link_f1([l for s in scored for l in decode(s, t)], links)["f1"] for t in grid]
-        return float(grid[int(np.argmax(f1s))])
+        return float(grid[int(np.argmax(f1s))]), float(max(f1s))
 
     # ---- predicting -------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -230,7 +274,7 @@ class LinkModel:
     def score(self, doc: LinkDocument) -> ScoredPairs:
         """Every candidate pair of ``doc`` with its link and attack probabilities."""
         self._check_fitted()
-        pairs = candidate_pairs(doc, self.window_, self.none_max)
+        pairs = candidate_pairs(doc, self.window_, self.none_max_)
         if not pairs:
             return ScoredPairs(doc, [], np.zeros(0), np.zeros(0))
         X = (self._features(doc, pairs) - self.mean_) / self.scale_
@@ -245,14 +289,12 @@ class LinkModel:
 
     # ---- saving -------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
-        from argmine.models.encoder import BASE_NAME, base_model_version
-
         return {
             "format_version": FORMAT_VERSION, "architecture": ARCHITECTURE,
-            "base_model": {"name": BASE_NAME, "version": base_model_version()},
+            "vectors": self.vector_identity_.to_dict(),
             "roles": list(ROLES), "stances": list(STANCES), "types": list(LINK_TYPES), "markers": list(MARKERS),
             "window": self.window_, "embedding": self.embedding, "type_embedding": self.type_embedding,
-            "threshold": self.threshold_,
+            "threshold": self.threshold_, "none_max": self.none_max_,
             "settings": {"window": self.window, "coverage": self.coverage, "max_window": self.max_window,
                          "none_max": self.none_max, "C": self.C, "type_C": self.type_C, "threshold": self.threshold,
                          "inner_folds": self.inner_folds, "seed": self.seed},
@@ -275,10 +317,9 @@ class LinkModel:
         return directory
 
     @classmethod
-    def load(cls, directory: str | Path, vectors: Vectors | None = None) -> "LinkModel":
+    def load(cls, directory: str | Path, vectors: SentenceVectors | None = None) -> "LinkModel":
+        """The saved model; with ``vectors``, checked to be the ones it was trained on (``VectorMismatchError``)."""
         from safetensors.numpy import load_file
-
-        from argmine.models.encoder import BASE_NAME, base_model_version
 
         directory = Path(directory)
         try:
@@ -295,13 +336,14 @@ class LinkModel:
             if config.get(key) != value:
                 raise LinkModelError(f"{directory}: {key} is {config.get(key)!r}, this argmine expects {value!r}; "
                                      f"retrain with `argmine links train`")
-        base = config.get("base_model", {})
-        if base.get("name") != BASE_NAME or base.get("version") != base_model_version():
-            raise LinkModelError(f"{directory}: trained on sentence vectors of {base}, but the installed base "
-                                 f"encoder is {BASE_NAME} {base_model_version()}; retrain with `argmine links train`")
+        trained_on = VectorIdentity.from_dict(config["vectors"])
+        if vectors is not None:
+            check_vectors(trained_on, vectors.identity, str(directory))
         settings = config["settings"]
         model = cls(**settings, embedding=config["embedding"], type_embedding=config["type_embedding"], vectors=vectors)
+        model.vector_identity_ = trained_on
         model.window_, model.threshold_ = int(config["window"]), float(config["threshold"])
+        model.none_max_ = float(config["none_max"])
         model.coverage_ = {int(k): v for k, v in config["training"]["window_coverage"].items()}
         model.n_training_links_ = config["training"]["links"]
         model.n_training_documents_ = config["training"]["documents"]
@@ -310,3 +352,12 @@ class LinkModel:
         model.type_coef_, model.type_intercept_ = arrays["type_coef"], float(arrays["type_intercept"][0])
         model.type_mean_, model.type_scale_ = arrays["type_mean"], arrays["type_scale"]
         return model
+
+
+def check_vectors(trained_on: VectorIdentity, given: VectorIdentity, what: str) -> None:
+    """Raise ``VectorMismatchError`` unless ``given`` are the vectors a link model was trained on."""
+    if given != trained_on:
+        raise VectorMismatchError(
+            f"{what} was trained on the vectors of sentence model {trained_on.model_version!r} ({trained_on.dim} "
+            f"dims), but is given those of {given.model_version!r} ({given.dim} dims); retrain it beside that "
+            f"model with `argmine links train --model-dir DIR`")

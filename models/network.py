@@ -69,6 +69,15 @@ class SentenceClassifier(nn.Module):
         pooled = self.dropout(mean_pool(hidden, pool_mask))
         return {name: head(pooled) for name, head in self.heads.items()}
 
+    def embed_and_classify(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                           pool_mask: torch.Tensor | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """Logits per head and the pooled sentence embedding they were computed from (inference only):
+        the link model reads the embedding, so labelling with links needs no second encoder pass."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        pooled = mean_pool(hidden, attention_mask if pool_mask is None else pool_mask)
+        dropped = self.dropout(pooled)
+        return {name: head(dropped) for name, head in self.heads.items()}, pooled
+
     # Training runs the frozen lower layers once per input and caches what they
     # output (``frozen_prefix``); each step then runs only the trainable top layers
     # (``forward_from_prefix``). Same function as ``forward``, a fraction of the cost.

@@ -130,6 +130,9 @@ class ActiveModel:
             labeler.predict(["Warm-up sentence."])  # first call pays lazy initialisation, not a user
         except Exception as exc:
             raise ModelLoadError(f"model {version!r} at {info.path} cannot be loaded: {exc}") from exc
+        from argmine.service.links import register_labeler  # its link model reads this labeler's vectors
+
+        register_labeler(info.path, labeler)
         return labeler
 
     def chosen(self) -> str:

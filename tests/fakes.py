@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from argmine.models.context import SentenceInput, text_of
 from argmine.models.labeler import SentenceLabels, labels_from_proba
 from argmine.models.scheme import HEADS
+from argmine.models.sentence_vectors import VectorIdentity
 
 
 class FakeLabeler:
@@ -48,3 +50,17 @@ class FakeLabeler:
 
     def predict(self, items: Sequence[SentenceInput]) -> list[SentenceLabels]:
         return labels_from_proba(self.predict_proba(items))
+
+    # The link model's vectors: hashed bag of words, so sentences sharing words are close.
+    VECTOR_DIM = 32
+
+    @property
+    def vector_identity(self) -> VectorIdentity:
+        return VectorIdentity(self.version, self.VECTOR_DIM)
+
+    def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.VECTOR_DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, zlib.crc32(word.strip(".,;:").encode()) % self.VECTOR_DIM] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)

@@ -1,11 +1,13 @@
 """``argmine links eval``: cross-validated link precision / recall / F1 against baselines.
 
 Folds are grouped by document or by paragraph; only documents annotated for
-links take part. Each fold trains the link model on the other folds (gold roles)
-and predicts the held-out sentences twice: with gold roles, and with roles and
-stances predicted by a sentence model fitted on the same training fold (by
-default a class-weighted logistic regression over the frozen sentence vectors;
-any ``RoleModel`` can take its place). A gold link whose source is held out
+links take part. Each fold predicts the held-out sentences twice: with gold roles
+(by a link model trained on the gold roles of the other folds), and with roles and
+stances predicted by a sentence model fitted on the same training fold (by a link
+model trained on out-of-fold predicted roles of the other folds, its candidate rule
+and threshold chosen on inner folds of them). The sentence model is by default a
+class-weighted logistic regression over the frozen base-encoder vectors, which the
+link features then read too; any ``RoleModel`` can take its place. A gold link whose source is held out
 counts even where its target is not, so links the split cuts are misses.
 Scores are exact source -> target, and source -> target with type, pooled over
 folds and reported for all sentences and per source (seed apart from authored).
@@ -26,6 +28,7 @@ import numpy as np
 from argmine.models.link_features import CLAIM, LinkDocument, documents_from_records, frozen_vectors
 from argmine.models.links import Link, LinkModel, link_f1, window_coverage
 from argmine.models.scheme import HEADS, ROLES, STANCES
+from argmine.models.sentence_vectors import LabelerVectors, SentenceVectors
 from argmine.training.corpus import fingerprint, linked_documents, load_corpus, load_links
 
 Records = list[dict[str, Any]]
@@ -34,6 +37,12 @@ ProbaFn = Callable[[Sequence[str]], dict[str, np.ndarray]]
 RoleModel = Callable[[Records], ProbaFn]
 Grouping = Literal["document", "paragraph"]
 PREMISE = ROLES.index("premise")
+
+
+# The link model for predicted roles chooses its candidate rule (none_max) on inner folds of the training
+# documents, as it does its threshold: an arguing sentence is often given "none" at 0.5-0.8.
+PREDICTED_ROLE_SETTINGS: dict[str, Any] = {"none_max": None}
+INNER_FOLDS = 3
 
 
 class LinkEvaluationError(ValueError):
@@ -62,16 +71,24 @@ def no_link(docs: Sequence[LinkDocument]) -> list[Link]:
 
 # ---- predicted roles ---------------------------------------------------------------------
 def frozen_role_model(records: Records) -> ProbaFn:
-    """Role and stance from class-weighted LR over the frozen sentence vectors (cheap, out-of-fold)."""
+    """Role and stance from class-weighted LR over the frozen sentence vectors (cheap, out-of-fold).
+
+    Each source (seed, authored, ...) weighs as much as the others in total, and each
+    class within that: the few real seed sentences are not drowned by the authored ones.
+    """
     from sklearn.linear_model import LogisticRegression
+    from sklearn.utils.class_weight import compute_sample_weight
 
     vectors = frozen_vectors()
     X = vectors([r["text"] for r in records])
+    per_source = Counter(r.get("source", "") for r in records)
+    source_weight = np.array([len(records) / (len(per_source) * per_source[r.get("source", "")]) for r in records])
     models = {}
     for head, labels in (("role", ROLES), ("stance", STANCES)):
-        y = [labels.index(r[head]) for r in records]
-        models[head] = (LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000).fit(X, y)
-                        if len(set(y)) > 1 else y[0])
+        y = np.array([labels.index(r[head]) for r in records])
+        weight = source_weight * compute_sample_weight("balanced", y)
+        models[head] = (LogisticRegression(C=1.0, max_iter=3000).fit(X, y, sample_weight=weight)
+                        if len(set(y.tolist())) > 1 else int(y[0]))
 
     def predict(texts: Sequence[str]) -> dict[str, np.ndarray]:
         Z = vectors(list(texts))
@@ -93,11 +110,14 @@ def fixed_role_model(predict_proba: ProbaFn) -> RoleModel:
     return lambda records: predict_proba
 
 
-def labeler_role_model(model_dir: Path) -> RoleModel:
+def labeler_role_model(model_dir: Path) -> tuple[RoleModel, SentenceVectors]:
+    """A saved sentence model's roles and stances, and its own vectors for the link features."""
     from argmine.models.labeler import SentenceLabeler
 
     labeler = SentenceLabeler.load(model_dir)
-    return fixed_role_model(lambda texts: {h: p for h, p in labeler.predict_proba(list(texts)).items() if h in HEADS})
+    role_model = fixed_role_model(lambda texts: {h: p for h, p in labeler.predict_proba(list(texts)).items()
+                                                 if h in HEADS})
+    return role_model, LabelerVectors(labeler)
 
 
 # ---- cross-validation ---------------------------------------------------------------------
@@ -129,11 +149,33 @@ def _folds(records: Records, grouping: Grouping, k: int, seed: int) -> list[set[
     return folds
 
 
+def out_of_fold_roles(records: Records, role_model: RoleModel, grouping: Grouping, folds: int, seed: int,
+                      unlinked: Records = ()) -> dict[str, np.ndarray]:
+    """Role and stance probabilities of ``records`` from sentence models that never saw them (inner folds):
+    what a link model trained for predicted roles learns from, so it meets at training the errors it meets
+    at prediction time."""
+    out = {"role": np.zeros((len(records), len(ROLES)), np.float32),
+           "stance": np.zeros((len(records), len(STANCES)), np.float32)}
+    for held in _folds(records, grouping, folds, seed + 1):
+        index = sorted(held)
+        proba = role_model([r for i, r in enumerate(records) if i not in held] + list(unlinked))(
+            [records[i]["text"] for i in index])
+        for head in out:
+            out[head][index] = proba[head]
+    return out
+
+
 def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: Grouping, folds: int,
                    role_model: RoleModel, model_settings: dict[str, Any] | None = None,
-                   seed: int = 13, unlinked: Records = ()) -> dict[str, dict[str, list[Link]]]:
+                   seed: int = 13, unlinked: Records = (),
+                   vectors: SentenceVectors | None = None,
+                   predicted_settings: dict[str, Any] | None = None) -> dict[str, dict[str, list[Link]]]:
     """Pooled out-of-fold links per system and role mode (``gold`` / ``predicted``).
 
+    Each fold fits two link models on the training fold: one on gold roles, which
+    predicts the held-out sentences given gold roles; one on out-of-fold predicted
+    roles of the training fold (``out_of_fold_roles``) with ``predicted_settings``
+    (default ``PREDICTED_ROLE_SETTINGS``), which predicts them given predicted roles.
     ``unlinked``: annotated sentences of documents without link annotations; the
     sentence model of the fold learns from them too (they are never tested).
     """
@@ -147,12 +189,17 @@ def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: 
         train_docs = documents_from_records(train)
         kept = {(r["doc_id"], r["sent_id"]) for r in train}
         train_links = [l for l in links if (l["doc_id"], l["source"]) in kept and (l["doc_id"], l["target"]) in kept]
-        model = LinkModel(seed=seed, **(model_settings or {})).fit(train_docs, train_links)
+        vectors = vectors or frozen_vectors()
+        model = LinkModel(seed=seed, **(model_settings or {}), vectors=vectors).fit(train_docs, train_links)
+        inner = out_of_fold_roles(train, role_model, grouping, INNER_FOLDS, seed, unlinked)
+        settings = {**PREDICTED_ROLE_SETTINGS, **(model_settings or {}), **(predicted_settings or {})}
+        for_predicted = LinkModel(seed=seed, **settings, vectors=vectors).fit(
+            _with_predicted_roles(train_docs, train, inner), train_links)
         gold_docs = documents_from_records(test)
         proba = role_model(train + list(unlinked))([r["text"] for r in test])
         predicted_docs = _with_predicted_roles(gold_docs, test, proba)
-        for mode, docs in (("gold", gold_docs), ("predicted", predicted_docs)):
-            out["link_model"][mode] += model.predict(docs)
+        for mode, docs, linker in (("gold", gold_docs, model), ("predicted", predicted_docs, for_predicted)):
+            out["link_model"][mode] += linker.predict(docs)
             for system in BASELINES:
                 out[system.name][mode] += system.predict(docs)
     return out
@@ -182,8 +229,13 @@ def scores(predicted: Sequence[Link], gold: Sequence[dict[str, Any]], records: R
 
 def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Grouping] = ("document", "paragraph"),
                         role_model: RoleModel = frozen_role_model, role_model_name: str = "frozen_lr",
-                        model_settings: dict[str, Any] | None = None, seed: int = 13) -> dict[str, Any]:
-    """Every system under every grouping, with gold and predicted roles."""
+                        model_settings: dict[str, Any] | None = None, seed: int = 13,
+                        vectors: SentenceVectors | None = None) -> dict[str, Any]:
+    """Every system under every grouping, with gold and predicted roles.
+
+    ``vectors``: what the link model's features read, the vectors of the sentence model
+    that gives the predicted roles (default the frozen base encoder, as ``frozen_role_model``).
+    """
     linked = set(linked_documents(corpus_dir))
     if not linked:
         raise LinkEvaluationError(f"no document of {corpus_dir} is annotated for links (no {corpus_dir}/links/*.jsonl)")
@@ -205,7 +257,7 @@ def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Gr
         "groupings": {},
     }
     for grouping in groupings:
-        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed, unlinked)
+        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed, unlinked, vectors)
         results["groupings"][grouping] = {name: {mode: scores(found, links, records) for mode, found in by_mode.items()}
                                           for name, by_mode in pooled.items()}
     return results
@@ -221,7 +273,9 @@ def render_links_section(results: dict[str, Any], command: str) -> str:
         f"{results['documents']} documents annotated for links, {results['sentences']} sentences, "
         f"{results['links']} gold links ({results['attack']} attack; by source of the linking sentence: "
         + ", ".join(f"{s} {n}" for s, n in results["links_by_source"].items()) + "). "
-        f"{results['folds']}-fold cross-validation; each fold trains the link model on gold roles of the other folds. "
+        f"{results['folds']}-fold cross-validation. With gold roles the link model is trained on the gold roles of "
+        "the other folds; with predicted roles, on out-of-fold predicted roles of the other folds (inner folds; its "
+        "candidate rule `none_max` and threshold chosen there too), so it learns from the errors it meets. "
         "Exact match of source -> target (`link`) and of source -> target with its type (`typed`), pooled over "
         f"folds. Predicted roles come from `{results['role_model']}` fitted on the same training fold.", "",
         "Share of gold links whose ends are at most w sentences apart (the candidate window is the smallest w "

@@ -119,9 +119,10 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
         "eval_split": "sections whose sha1 % 5 == 0 (training.splits.in_eval_split)",
     }
     path = labeler.save(out_dir, training, metrics)
-    # The link model beside it, where the corpus or the stored links have any (training/link_train.py).
+    # The link model beside it, on its own vectors, where the corpus or the stored links have any
+    # (training/link_train.py).
     user = user_link_data(extra, extra_links) if "user" in config.sources and extra_links else None
-    link_model = train_links(corpus_dir, path, user=user)
+    link_model = train_links(corpus_dir, path, user=user, labeler=labeler)
     links = json.loads((path / "links" / "data.json").read_text(encoding="utf-8")) if link_model is not None else None
     return TrainResult(labeler, metrics, path, links)
 

@@ -16,6 +16,7 @@ from argmine.batch.writers import _csv_text, read_csv_header, read_records
 from argmine.cli import app
 from argmine.models.link_features import documents_from_records
 from argmine.models.links import LinkModel
+from argmine.models.sentence_vectors import LabelerVectors
 from argmine.training.corpus import load_corpus, load_links
 from tests.fakes import FakeLabeler
 from tests.link_corpus import write_link_corpus
@@ -43,7 +44,8 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def link_model(tmp_path_factory) -> LinkModel:
     root = write_link_corpus(tmp_path_factory.mktemp("links") / "annotations", n_docs=6, paragraphs=3)
-    return LinkModel().fit(documents_from_records(load_corpus(root)), load_links(root))
+    return LinkModel(vectors=LabelerVectors(FakeLabeler())).fit(documents_from_records(load_corpus(root)),
+                                                             load_links(root))
 
 
 @pytest.fixture(autouse=True)
@@ -114,17 +116,30 @@ def test_flat_outputs_carry_the_same_links_as_jsonl(tmp_path, linked_model, suff
     expected = {(r["doc_id"], r["sent_id"]): (r["target"], r["relation"]) for r in read_records(tmp_path / "out.jsonl")}
     found = {(r["doc_id"], r["sent_id"]): (r.get("target"), r.get("relation"))
              for r in read_records(tmp_path / f"out{suffix}")}
-    # Flat formats hold target as text.
-    assert found == {k: (None if t is None else str(t), rel) for k, (t, rel) in expected.items()}
+    # A target is a sent_id: it reads back as an integer (or null), as from JSONL, not as text.
+    assert found == expected
+    assert {type(t) for t, _ in found.values()} == {int, type(None)}
     if suffix == ".csv":
         assert read_csv_header(tmp_path / "out.csv")[-3:] == list(LINK_COLUMNS)
+    else:
+        import pyarrow.parquet as pq
+
+        assert str(pq.read_table(tmp_path / "out.parquet").schema.field("target").type) == "int32"
+        # Resuming continues the same typed schema: every part reads as one table.
+        (tmp_path / "more.jsonl").write_text(json.dumps({"id": "d4", "text": TEXTS["d2"]}) + "\n", encoding="utf-8")
+        result = label(str(source), str(tmp_path / "more.jsonl"), "-o", str(tmp_path / "out.parquet"),
+                       "--model", str(linked_model), "--resume")
+        assert result.exit_code == 0, result.output
+        table = pq.read_table(tmp_path / "out.parquet")
+        assert str(table.schema.field("target").type) == "int32" and "d4" in table.column("doc_id").to_pylist()
 
 
-def test_sentence_mode_links_records_of_one_doc_id_by_record_id(tmp_path, linked_model):
-    result = label(str(write_sentences(tmp_path / "in.jsonl")), "-o", str(tmp_path / "out.csv"),
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_sentence_mode_links_records_of_one_doc_id_by_record_id(tmp_path, linked_model, suffix):
+    result = label(str(write_sentences(tmp_path / "in.jsonl")), "-o", str(tmp_path / f"out{suffix}"),
                    "--model", str(linked_model), "--unit", "sentence")
     assert result.exit_code == 0, result.output
-    records = {r["doc_id"]: r for r in read_records(tmp_path / "out.csv")}
+    records = {r["doc_id"]: r for r in read_records(tmp_path / f"out{suffix}")}
     group = {r["id"]: r.get("doc_id") for r in SENTENCES}
     assert records["s2"]["target"] == "s1" and records["t2"]["target"] == "t1"
     for record_id, record in records.items():
@@ -208,7 +223,19 @@ def test_an_unreadable_link_model_stops_the_run_before_writing(tmp_path, plain_m
     assert not (tmp_path / "out.jsonl").exists()
 
 
-def test_the_ray_engine_says_it_writes_no_links(tmp_path, linked_model):
-    # Standard input: refused by the Ray engine before a Ray instance starts (or at once without Ray).
-    result = label("-", "-o", str(tmp_path / "out.jsonl"), "--model", str(linked_model), "--engine", "ray")
-    assert "--engine ray writes no links yet" in result.output and result.exit_code == 1
+def test_a_link_model_trained_on_another_sentence_model_stops_the_run_before_writing(tmp_path, link_model):
+    other = FakeLabeler()
+    other.version = "fake-0"  # the sentence model this link model was trained beside; the run labels with fake-1
+    model_dir = tmp_path / "stale"
+    root = write_link_corpus(tmp_path / "annotations", n_docs=4, paragraphs=2)
+    LinkModel(vectors=LabelerVectors(other)).fit(documents_from_records(load_corpus(root)),
+                                                 load_links(root)).save(model_dir / "links")
+    result = label(str(write_documents(tmp_path / "in.jsonl")), "-o", str(tmp_path / "out.jsonl"),
+                   "--model", str(model_dir))
+    assert result.exit_code == 1
+    assert "'fake-0'" in result.output and "'fake-1'" in result.output and "argmine links train" in result.output
+    assert not (tmp_path / "out.jsonl").exists()
+    # The Ray engine checks the same on the driver, before Ray starts (standard input is refused after it).
+    (model_dir / "training.json").write_text(json.dumps({"version": "fake-1"}), encoding="utf-8")
+    result = label("-", "-o", str(tmp_path / "out.jsonl"), "--model", str(model_dir), "--engine", "ray")
+    assert result.exit_code == 1 and "'fake-0', not 'fake-1'" in result.output

@@ -135,3 +135,29 @@ def test_small_calls_are_not_padded_to_their_longest_sentence():
     batches = plan_batches(lengths, batch_tokens=100_000, max_batch=256)
     assert len(batches) == 2
     assert {lengths[i] for i in batches[0]} == {10}
+
+
+def test_link_vectors_come_from_the_labelling_forward_pass(tiny_model, monkeypatch):
+    from argmine.models.context import in_context
+    from argmine.models.inference import Engine
+    from argmine.models.sentence_vectors import LabelerVectors
+
+    _, path = tiny_model
+    labeler = SentenceLabeler.load(path)
+    assert labeler.vector_identity.model_version == "tiny-1" and labeler.vector_identity.dim == 384
+    forwards: list[int] = []
+    run = Engine.run
+    monkeypatch.setattr(Engine, "run", lambda self, encoded, vectors: forwards.append(len(encoded))
+                        or run(self, encoded, vectors))
+    labels = labeler.predict(in_context(TEXTS))  # one document, each sentence beside its neighbours
+    assert forwards == [len(TEXTS)]
+    vectors = LabelerVectors(labeler)(TEXTS)
+    assert forwards == [len(TEXTS)], "linking what was just labelled runs no second encoder pass"
+    assert vectors.shape == (len(TEXTS), 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+    # Sentences it has not labelled are encoded in the context of the document given: the same vectors.
+    fresh = SentenceLabeler.load(path)
+    assert np.allclose(fresh.sentence_vectors(TEXTS), vectors, atol=1e-4)
+    assert forwards == [len(TEXTS), len(TEXTS)]
+    assert [l.role for l in fresh.predict(in_context(TEXTS))] == [l.role for l in labels]

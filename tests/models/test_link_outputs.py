@@ -78,14 +78,16 @@ def test_export_command_writes_the_gold_structure_of_a_corpus(tiny_linked_corpus
     assert check((tmp_path / name).read_text())
 
 
+@pytest.mark.slow
 def test_export_command_predicts_links_of_a_labelled_jsonl_with_a_model(tmp_path: Path):
-    from argmine.models.link_features import documents_from_records
-    from argmine.models.links import LinkModel
+    from argmine.training.config import TrainConfig
+    from argmine.training.train import train
     from tests.link_corpus import write_link_corpus
 
     root = write_link_corpus(tmp_path / "annotations", n_docs=6, paragraphs=3)
     records = load_corpus(root)
-    LinkModel().fit(documents_from_records(records), load_links(root)).save(tmp_path / "model" / "links")
+    # A real sentence model (one step) with its link model beside it, on its own vectors.
+    train(TrainConfig(max_steps=1, epochs=1, batch_size=8, device="cpu"), root, tmp_path / "model", progress=False)
     labelled = tmp_path / "labelled.jsonl"
     # What `argmine label` writes: labels with their probabilities, no links.
     with labelled.open("w") as f:

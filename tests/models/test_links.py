@@ -5,10 +5,14 @@ import numpy as np
 import pytest
 
 from argmine.models.link_features import LinkDocument, documents_from_records, feature_names, pair_features
-from argmine.models.links import (Link, LinkModel, LinkModelError, NotFittedError, ScoredPairs, decode, link_f1,
-                                  window_coverage)
+from argmine.models.links import (Link, LinkModel, LinkModelError, NotFittedError, NoVectorsError, ScoredPairs,
+                                  VectorMismatchError, decode, link_f1, window_coverage)
+from argmine.models.sentence_vectors import LabelerVectors
 from argmine.training.corpus import load_corpus, load_links
+from tests.fakes import FakeLabeler
 from tests.link_corpus import write_link_corpus
+
+VECTORS = LabelerVectors(FakeLabeler())
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,7 @@ def split(generated):
 @pytest.fixture(scope="module")
 def fitted(split):
     train, train_links, _, _ = split
-    return LinkModel().fit(train, train_links)
+    return LinkModel(vectors=VECTORS).fit(train, train_links)
 
 
 def _doc(roles: list[str], paragraphs: list[int] | None = None) -> LinkDocument:
@@ -77,7 +81,7 @@ def test_each_sentence_gets_at_most_one_target_and_role_none_takes_no_link(split
 def test_threshold_is_tuned_unless_given(split, fitted):
     train, train_links, test, _ = split
     assert 0.0 < fitted.threshold_ < 1.0
-    strict = LinkModel(threshold=1.01).fit(train, train_links)
+    strict = LinkModel(threshold=1.01, vectors=VECTORS).fit(train, train_links)
     assert strict.threshold_ == 1.01 and strict.predict(test) == []
 
 
@@ -85,10 +89,31 @@ def test_save_and_load_give_the_same_links_and_no_pickle(split, fitted, tmp_path
     _, _, test, _ = split
     fitted.save(tmp_path / "links")
     assert sorted(p.name for p in (tmp_path / "links").iterdir()) == ["config.json", "links.safetensors"]
-    loaded = LinkModel.load(tmp_path / "links")
+    loaded = LinkModel.load(tmp_path / "links", vectors=VECTORS)
     assert loaded.predict(test) == fitted.predict(test)
     config = json.loads((tmp_path / "links" / "config.json").read_text())
     assert config["window"] == fitted.window_ and config["threshold"] == fitted.threshold_
+    assert config["vectors"] == {"model_version": "fake-1", "dim": FakeLabeler.VECTOR_DIM}
+
+
+def test_load_refuses_the_vectors_of_another_sentence_model(split, fitted, tmp_path: Path):
+    _, _, test, _ = split
+    fitted.save(tmp_path / "links")
+    other = FakeLabeler()
+    other.version = "fake-2"  # a retrained sentence model: its pooled vectors mean something else
+    with pytest.raises(VectorMismatchError, match="'fake-1'.*'fake-2'.*argmine links train"):
+        LinkModel.load(tmp_path / "links", vectors=LabelerVectors(other))
+    unbound = LinkModel.load(tmp_path / "links")
+    with pytest.raises(NoVectorsError):
+        unbound.predict(test)
+    with pytest.raises(VectorMismatchError):
+        unbound.use(LabelerVectors(other))
+    assert unbound.use(VECTORS).predict(test) == fitted.predict(test)
+
+
+def test_fit_needs_the_vectors_it_will_read():
+    with pytest.raises(NoVectorsError, match="vectors"):
+        LinkModel().fit([_doc(["claim", "premise"])], [{"doc_id": "d", "source": 11, "target": 10, "type": "support"}])
 
 
 @pytest.mark.parametrize("key, value", [("format_version", 99), ("markers", ["because"]), ("types", ["attack"])])
@@ -98,7 +123,7 @@ def test_load_refuses_a_model_it_cannot_read_faithfully(fitted, tmp_path: Path, 
     config[key] = value
     (tmp_path / "config.json").write_text(json.dumps(config))
     with pytest.raises(LinkModelError, match=key):
-        LinkModel.load(tmp_path)
+        LinkModel.load(tmp_path, vectors=VECTORS)
 
 
 def test_load_names_the_missing_file(tmp_path: Path):
@@ -145,3 +170,20 @@ def test_pair_features_match_their_names_and_mark_distance_and_paragraph():
     assert X[0, column["same_paragraph"]] == 1 and X[1, column["same_paragraph"]] == 0
     assert X[0, column["tgt_nearest_claim_before"]] == 1 and X[1, column["tgt_nearest_claim_after"]] == 1
     assert X[:, column["premise_to_claim"]].tolist() == [1, 1]
+
+
+def test_the_candidate_rule_is_chosen_on_inner_folds_when_not_given(split, tmp_path: Path):
+    from argmine.models.links import NONE_MAX_GRID
+
+    train, train_links, test, _ = split
+    # Soft, noisy roles, as a sentence model gives them: the rule that keeps arguing sentences matters.
+    rng = np.random.default_rng(0)
+    noisy = [d.with_probabilities(0.6 * d.role_proba + 0.4 * rng.dirichlet([1, 1, 1], len(d)), d.stance_proba)
+             for d in train]
+    model = LinkModel(none_max=None, vectors=VECTORS).fit(noisy, train_links)
+    assert model.none_max_ in NONE_MAX_GRID
+    model.save(tmp_path / "links")
+    config = json.loads((tmp_path / "links" / "config.json").read_text())
+    assert config["none_max"] == model.none_max_ and config["settings"]["none_max"] is None
+    loaded = LinkModel.load(tmp_path / "links", vectors=VECTORS)
+    assert loaded.none_max_ == model.none_max_ and loaded.predict(test) == model.predict(test)

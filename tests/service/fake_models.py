@@ -63,7 +63,8 @@ def fake_train_with_links(spec) -> None:
     ``training.train.train`` assembles them), saved beside the fake model: retraining links in seconds."""
     from argmine.service.training_worker import read_annotations
     from argmine.training.link_train import train_links, user_link_data
+    from tests.fakes import FakeLabeler
 
     user = user_link_data(read_annotations(spec.annotations_file), read_annotations(spec.links_file))
-    train_links(spec.corpus_dir, spec.staging_dir, user=user)
     fake_train(spec)
+    train_links(spec.corpus_dir, spec.staging_dir, user=user, labeler=FakeLabeler(), roles="gold")

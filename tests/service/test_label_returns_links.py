@@ -4,6 +4,7 @@ import pytest
 
 from argmine.models.link_features import documents_from_records
 from argmine.models.links import LinkModel
+from argmine.models.sentence_vectors import LabelerVectors
 from argmine.training.corpus import load_corpus, load_links
 from tests.fakes import FakeLabeler
 from tests.link_corpus import write_link_corpus
@@ -18,7 +19,8 @@ TEXT = ("Citizens should vote online in every election. In 2019 turnout rose by 
 @pytest.fixture(scope="module")
 def link_model(tmp_path_factory) -> LinkModel:
     root = write_link_corpus(tmp_path_factory.mktemp("links") / "annotations", n_docs=6, paragraphs=3)
-    return LinkModel().fit(documents_from_records(load_corpus(root)), load_links(root))
+    return LinkModel(vectors=LabelerVectors(FakeLabeler())).fit(documents_from_records(load_corpus(root)),
+                                                             load_links(root))
 
 
 @pytest.mark.slow
@@ -46,3 +48,18 @@ def test_a_model_without_a_link_model_answers_links_null(tmp_path: Path):
         response = client.post("/v1/label", json={"documents": [{"id": "d1", "text": TEXT}]})
     assert response.status_code == 200
     assert response.json()["documents"][0]["links"] is None
+
+
+@pytest.mark.slow
+def test_a_link_model_trained_on_another_models_vectors_answers_links_null(tmp_path: Path):
+    other = FakeLabeler()
+    other.version = "fake-0"  # the sentence model the link model was trained beside; the service runs fake-1
+    root = write_link_corpus(tmp_path / "annotations", n_docs=4, paragraphs=2)
+    shipped = write_fake_model(tmp_path / "shipped", "fake-1")
+    LinkModel(vectors=LabelerVectors(other)).fit(documents_from_records(load_corpus(root)),
+                                                 load_links(root)).save(shipped / "links")
+    with running(tmp_path, labeler=FakeLabeler(), model_dir=shipped) as client:
+        response = client.post("/v1/label", json={"documents": [{"id": "d1", "text": TEXT}]})
+    assert response.status_code == 200, response.text
+    document = response.json()["documents"][0]
+    assert document["links"] is None and len(document["sentences"]) == 5

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from argmine.models.links import LinkModel
 from argmine.training.link_train import USER_PREFIX, train_links, user_link_data
+from tests.fakes import FakeLabeler
 
 TEXT = ("Citizens should vote online. Turnout rose by 12 percent in 2019. "
         "However, hackers could manipulate the count. Section 4.")
@@ -57,7 +58,7 @@ def test_the_newest_link_of_a_sentence_and_the_newest_labels_of_a_span_count():
 def test_the_link_model_learns_from_corpus_and_stored_links(tiny_linked_corpus: Path, tmp_path: Path):
     user = user_link_data(ANNOTATIONS, [_link(SENTENCES[1][0], SENTENCES[0][0], "support"),
                                         _link(SENTENCES[2][0], SENTENCES[0][0], "attack")])
-    model = train_links(tiny_linked_corpus, tmp_path / "model", user=user)
+    model = train_links(tiny_linked_corpus, tmp_path / "model", user=user, labeler=FakeLabeler(), roles="gold")
     assert model is not None and model.n_training_links_ == 3 + 2
     assert model.n_training_documents_ == 2 + 1
     saved = LinkModel.load(tmp_path / "model" / "links")
@@ -67,8 +68,8 @@ def test_the_link_model_learns_from_corpus_and_stored_links(tiny_linked_corpus: 
 
 
 def test_stored_links_alone_train_a_link_model_where_the_corpus_has_none(tiny_corpus: Path, tmp_path: Path):
-    assert train_links(tiny_corpus, tmp_path / "none") is None
+    assert train_links(tiny_corpus, tmp_path / "none", labeler=FakeLabeler()) is None
     user = user_link_data(ANNOTATIONS, [_link(SENTENCES[1][0], SENTENCES[0][0], "support"),
                                         _link(SENTENCES[2][0], SENTENCES[0][0], "attack")])
-    model = train_links(tiny_corpus, tmp_path / "model", user=user)
+    model = train_links(tiny_corpus, tmp_path / "model", user=user, labeler=FakeLabeler(), roles="gold")
     assert model is not None and model.n_training_links_ == 2

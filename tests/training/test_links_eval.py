@@ -8,7 +8,9 @@ from typer.testing import CliRunner
 from argmine.cli import app
 from argmine.models.link_features import LinkDocument
 from argmine.models.links import Link
+from argmine.training.config import TrainConfig
 from argmine.training.links_eval import nearest_preceding_claim, write_links_section
+from argmine.training.train import train
 from tests.link_corpus import write_link_corpus
 
 runner = CliRunner()
@@ -58,9 +60,16 @@ def test_links_eval_and_train_commands_on_a_generated_corpus(tmp_path: Path):
     assert scores["link_model"]["gold"]["all"]["link"]["f1"] > scores["no_link"]["gold"]["all"]["link"]["f1"] == 0.0
     assert results["links"] == sum(1 for p in (root / "links").glob("*.jsonl") for _ in p.open())
 
+    # The link model reads the vectors of the sentence model in --model-dir: there must be one.
+    result = runner.invoke(app, ["links", "train", "--annotations", str(root), "--model-dir", str(tmp_path / "m")])
+    assert result.exit_code == 1 and "not a directory holding an argmine model" in result.output
+    train(TrainConfig(max_steps=1, epochs=1, batch_size=8, device="cpu"), root, tmp_path / "m", progress=False)
     result = runner.invoke(app, ["links", "train", "--annotations", str(root), "--model-dir", str(tmp_path / "m"),
                                  "--set", "C=0.1"])
     assert result.exit_code == 0, result.output
+    version = json.loads((tmp_path / "m" / "training.json").read_text())["version"]
+    assert json.loads((tmp_path / "m" / "links" / "config.json").read_text())["vectors"] == {
+        "model_version": version, "dim": 384}
     assert (tmp_path / "m" / "links" / "links.safetensors").exists()
     assert json.loads((tmp_path / "m" / "links" / "config.json").read_text())["settings"]["C"] == 0.1
 
