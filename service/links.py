@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 # model directory -> (the labeler serving it, the link model bound to that labeler's vectors)
 _bound: dict[str, tuple[weakref.ref, LinkModel | None]] = {}
+# directories whose link model cannot be used with what is loaded: said once in the log, not per request
+_unusable: set[str] = set()
 
 
 def _key(model_dir: str | Path) -> str:
@@ -41,6 +43,7 @@ def register_labeler(model_dir: str | Path, labeler: Any) -> None:
     """``labeler`` serves ``model_dir`` in this process: its forward passes give the link model's vectors."""
     with _lock:
         _bound[_key(model_dir)] = (weakref.ref(labeler), None)
+        _unusable.discard(_key(model_dir))
 
 
 @lru_cache(maxsize=8)
@@ -64,16 +67,20 @@ def bound_link_model(model_dir: str | Path) -> LinkModel | None:
         return None
     key = _key(model_dir)
     with _lock:
+        if key in _unusable:
+            return None
         ref, bound = _bound.get(key, (None, None))
         labeler = ref() if ref is not None else None
         if labeler is None:
             log.error("no links for model %s: no labeler of it is loaded in this process", model_dir)
+            _unusable.add(key)
             return None
         if bound is None:
             try:
                 bound = copy.copy(model).use(LabelerVectors(labeler))
             except LinkModelError as exc:
                 log.error("no links for model %s: %s", model_dir, exc)
+                _unusable.add(key)
                 return None
             _bound[key] = (ref, bound)
         return bound

@@ -51,15 +51,18 @@ def test_a_model_without_a_link_model_answers_links_null(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_a_link_model_trained_on_another_models_vectors_answers_links_null(tmp_path: Path):
+def test_a_link_model_trained_on_another_models_vectors_answers_links_null(tmp_path: Path, caplog):
     other = FakeLabeler()
     other.version = "fake-0"  # the sentence model the link model was trained beside; the service runs fake-1
     root = write_link_corpus(tmp_path / "annotations", n_docs=4, paragraphs=2)
     shipped = write_fake_model(tmp_path / "shipped", "fake-1")
     LinkModel(vectors=LabelerVectors(other)).fit(documents_from_records(load_corpus(root)),
                                                  load_links(root)).save(shipped / "links")
-    with running(tmp_path, labeler=FakeLabeler(), model_dir=shipped) as client:
-        response = client.post("/v1/label", json={"documents": [{"id": "d1", "text": TEXT}]})
-    assert response.status_code == 200, response.text
-    document = response.json()["documents"][0]
+    with caplog.at_level("ERROR", logger="argmine.service.links"), \
+            running(tmp_path, labeler=FakeLabeler(), model_dir=shipped) as client:
+        responses = [client.post("/v1/label", json={"documents": [{"id": "d1", "text": TEXT}]}) for _ in range(3)]
+    assert all(r.status_code == 200 for r in responses), responses[0].text
+    document = responses[-1].json()["documents"][0]
     assert document["links"] is None and len(document["sentences"]) == 5
+    said = [r for r in caplog.records if r.name == "argmine.service.links"]
+    assert len(said) == 1 and "no links for model" in said[0].getMessage()  # once, not per request
