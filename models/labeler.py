@@ -366,6 +366,16 @@ class SentenceLabeler:
             return np.zeros((0, self.vector_identity.dim), dtype=np.float32)
         return np.stack(found).astype(np.float32, copy=False)
 
+    # ``predict`` in two steps, so a pipeline can tokenize the next inputs on another
+    # thread (the tokenizer runs without the GIL) while the network runs these.
+    def encode(self, items: Sequence[SentenceInput]) -> list[Encoded]:
+        """Token ids of each input, as ``predict`` would feed them to the network."""
+        return self._engine().encode([_normalized(item) for item in items])
+
+    def predict_encoded(self, encoded: Sequence[Encoded]) -> list[SentenceLabels]:
+        """``predict`` of the inputs ``encode`` returned these for."""
+        return labels_from_proba(self._engine().predict_proba_encoded(encoded))
+
     def logits(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:
         """Log-probabilities at temperature 1, what calibration fits temperatures on."""
         saved = getattr(self, "temperatures_", {})
