@@ -193,4 +193,11 @@ class LightBert(nn.Module):
         if missing or unexpected:
             raise ValueError(f"{base_dir / WEIGHTS_FILE} does not hold a BERT encoder of this shape: "
                              f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+        # Loaded, the layers become plain torch layers again: code that maps layers by their
+        # exact type (torch.ao.quantization.quantize_dynamic, exporters) must see nn.Linear.
+        for module in model.modules():
+            if type(module) is _Linear:
+                module.__class__ = nn.Linear
+            elif type(module) is _Embedding:
+                module.__class__ = nn.Embedding
         return model

@@ -61,3 +61,12 @@ def test_light_encoder_runs_the_frozen_prefix_as_the_full_pass():
         split = network(None, mask, prefix=network.frozen_prefix(ids, mask))
     for head in whole:
         assert torch.allclose(whole[head], split[head], atol=1e-5)
+
+
+def test_loaded_light_encoder_is_made_of_plain_torch_layers():
+    """Tools that map layers by exact type (dynamic quantization, exporters) must find them."""
+    network = SentenceClassifier(light=True)
+    kinds = {type(m) for m in network.encoder.modules()}
+    assert torch.nn.Linear in kinds and torch.nn.Embedding in kinds
+    assert all(k.__module__.startswith("torch.") or k.__module__ == "argmine.models.bert" for k in kinds)
+    assert not any(k.__name__.startswith("_") for k in kinds)
