@@ -40,7 +40,9 @@ import numpy as np
 from argmine.bench.common import (DEFAULT_MODEL_DIR, Timer, argmine_command, build_corpus, check_idle, corpus_sentences,
                           print_table, quiet_transformers, write_jsonl, write_result)
 
-TARGETS = {"vs_pipeline_default": 10.0, "vs_pipeline_best_batch": 6.0, "vs_ceiling": 0.8}
+# Issue 6 (fp32 pipelines) and issue 14 (against the best pipeline in argmine's own precision, bf16).
+TARGETS = {"vs_pipeline_default": 10.0, "vs_pipeline_best_batch": 6.0, "vs_pipeline_best_batch_bf16": 3.0,
+           "vs_ceiling": 0.8}
 _SUMMARY = re.compile(r"labelled ([\d,]+) documents, ([\d,]+) sentences.*? in ([\d,.]+) s")
 
 
@@ -166,8 +168,9 @@ def run_ceiling(docs: list[dict[str, str]], args: argparse.Namespace) -> dict[st
 
 
 # ---- (a) and (b): transformers pipelines ----------------------------------------------------------------------
-def build_pipelines(device: str) -> dict[str, Any]:
-    """One text-classification pipeline per dimension, fp32, random heads (speed does not depend on them)."""
+def build_pipelines(device: str, bf16: bool = False) -> dict[str, Any]:
+    """One text-classification pipeline per dimension, fp32 (or bf16 weights), random heads (speed does
+    not depend on them)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
@@ -180,7 +183,8 @@ def build_pipelines(device: str) -> dict[str, Any]:
     pipes = {}
     for head, labels in HEADS.items():
         model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(labels),
-                                                                   local_files_only=True).float()
+                                                                   local_files_only=True)
+        model = model.to(torch.bfloat16) if bf16 else model.float()
         tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
         pipes[head] = pipeline("text-classification", model=model, tokenizer=tokenizer, device=target)
     return pipes
@@ -267,11 +271,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     if "pipelines" not in skip:
         sample = random.Random(args.seed).sample(sentences, min(args.sample_sentences, len(sentences)))
-        pipes = build_pipelines(args.device)
+        import torch
+
+        from argmine.models.inference import resolve_bf16, resolve_device
+
+        # bf16 too where the machine computes it natively, as argmine itself then runs.
+        precisions = ["fp32", "bf16"] if resolve_bf16(resolve_device(args.device), "auto") else ["fp32"]
         runs = []
-        for batch_size in [None, *(int(b) for b in args.batch_sizes.split(",") if b.strip())]:
-            print(f"pipelines at batch_size={batch_size or 'default'} on {len(sample)} sentences ...", flush=True)
-            runs.append(time_pipelines(pipes, sample, batch_size))
+        for precision in precisions:
+            pipes = build_pipelines(args.device, bf16=precision == "bf16")
+            for batch_size in [None, *(int(b) for b in args.batch_sizes.split(",") if b.strip())]:
+                print(f"pipelines ({precision}) at batch_size={batch_size or 'default'} on {len(sample)} "
+                      "sentences ...", flush=True)
+                with torch.inference_mode():
+                    runs.append({**time_pipelines(pipes, sample, batch_size), "precision": precision})
         result["pipelines"] = runs
 
     if "host" not in skip:
@@ -288,14 +301,17 @@ def ratios(result: dict[str, Any]) -> list[dict[str, Any]]:
     if not e2e:
         return []
     rows = []
-    pipelines = result.get("pipelines") or []
-    if pipelines:
-        rows.append({"comparison": "end to end / (a) pipeline defaults", "ratio": e2e / pipelines[0]["sentences_per_s"],
-                     "target": TARGETS["vs_pipeline_default"]})
+    for precision in ("fp32", "bf16"):
+        pipelines = [r for r in result.get("pipelines") or [] if r.get("precision", "fp32") == precision]
+        if not pipelines:
+            continue
+        rows.append({"comparison": f"end to end / (a) pipeline defaults, {precision}",
+                     "ratio": e2e / pipelines[0]["sentences_per_s"], "target": TARGETS["vs_pipeline_default"]})
         if len(pipelines) > 1:
             best = max(pipelines[1:], key=lambda r: r["sentences_per_s"])
-            rows.append({"comparison": f"end to end / (b) best pipeline batch ({best['batch_size']})",
-                         "ratio": e2e / best["sentences_per_s"], "target": TARGETS["vs_pipeline_best_batch"]})
+            rows.append({"comparison": f"end to end / (b) best pipeline batch ({best['batch_size']}), {precision}",
+                         "ratio": e2e / best["sentences_per_s"],
+                         "target": TARGETS["vs_pipeline_best_batch" + ("_bf16" if precision == "bf16" else "")]})
     if "ceiling" in result:
         rows.append({"comparison": "end to end / (c) forward-only ceiling",
                      "ratio": e2e / result["ceiling"]["sentences_per_s"], "target": TARGETS["vs_ceiling"]})
@@ -317,7 +333,7 @@ def report(result: dict[str, Any]) -> None:
     for run in result.get("pipelines", []):
         label = "(a) pipelines x3, defaults" if run["batch_size"] == "default (1)" else \
             f"(b) pipelines x3, batch_size={run['batch_size']}"
-        rows.append([label + " [sample]", run["sentences"], run["seconds"], run["sentences_per_s"], "-"])
+        rows.append([label + f", {run.get('precision', 'fp32')} [sample]", run["sentences"], run["seconds"], run["sentences_per_s"], "-"])
     if "ceiling" in result:
         c = result["ceiling"]
         rows.append([f"(c) argmine forward only ({'bf16' if c['bf16'] else 'fp32'}, {c['device']}), in context",
