@@ -29,7 +29,7 @@ def ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
 
     An exception the producer raises is raised here after the items before it. When
     the consumer stops early (an error, ``close()``), the producer stops after at
-    most the item it is working on.
+    most the item it is working on, or is left behind if that takes over a second.
     """
     ready: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -65,7 +65,9 @@ def ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
             yield item  # type: ignore[misc]
     finally:
         stop.set()
-        worker.join()
+        # A producer blocked on its input (a stalled pipe on stdin) must not hold up Ctrl-C:
+        # it only reads, so after a short wait it is left behind (a daemon thread).
+        worker.join(timeout=1.0)
 
 
 class Behind:

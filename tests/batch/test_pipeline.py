@@ -88,3 +88,19 @@ def test_behind_finishes_submitted_jobs_when_the_caller_fails():
                 behind.submit(lambda i=i: (time.sleep(0.02), done.append(i)))
             raise KeyboardInterrupt
     assert done == [0, 1, 2]
+
+
+def test_ahead_does_not_wait_long_for_a_producer_blocked_on_its_input():
+    blocked = threading.Event()
+
+    def produce():
+        yield 1
+        blocked.wait(30)  # a stalled stdin
+        yield 2
+
+    items = ahead(produce(), depth=1)
+    assert next(items) == 1
+    start = time.monotonic()
+    items.close()
+    assert time.monotonic() - start < 5
+    blocked.set()
