@@ -368,13 +368,18 @@ class SentenceLabeler:
 
     # ``predict`` in two steps, so a pipeline can tokenize the next inputs on another
     # thread (the tokenizer runs without the GIL) while the network runs these.
-    def encode(self, items: Sequence[SentenceInput]) -> list[Encoded]:
-        """Token ids of each input, as ``predict`` would feed them to the network."""
-        return self._engine().encode([_normalized(item) for item in items])
+    def encode(self, items: Sequence[SentenceInput]) -> tuple[list[str], list[Encoded]]:
+        """The inputs as ``predict`` feeds them to the network: their sentences and token ids."""
+        normalized = [_normalized(item) for item in items]
+        return [text_of(item) for item in normalized], self._engine().encode(normalized)
 
-    def predict_encoded(self, encoded: Sequence[Encoded]) -> list[SentenceLabels]:
-        """``predict`` of the inputs ``encode`` returned these for."""
-        return labels_from_proba(self._engine().predict_proba_encoded(encoded))
+    def predict_encoded(self, encoded: tuple[list[str], list[Encoded]]) -> list[SentenceLabels]:
+        """``predict`` of the inputs ``encode`` returned these for; keeps their vectors as ``predict`` does."""
+        texts, ids = encoded
+        probs, vectors = self._engine().run(ids, vectors=True)
+        assert vectors is not None
+        self._recent().put(texts, vectors)
+        return labels_from_proba(probs)
 
     def logits(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:
         """Log-probabilities at temperature 1, what calibration fits temperatures on."""

@@ -45,7 +45,7 @@ sys.exit(code)
 
 
 def test_label_never_touches_the_network(tmp_path):
-    """With the shipped model's link model too (it loads a transformers encoder): nothing is looked up."""
+    """With the shipped model's link model too: nothing is looked up."""
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "a", "text": "Online voting should be allowed. Turnout rose."}) + "\n")
     out = subprocess.run([sys.executable, "-c", NO_NETWORK, "label", str(source), "-o", str(tmp_path / "out.jsonl"),
