@@ -104,3 +104,31 @@ def test_ahead_does_not_wait_long_for_a_producer_blocked_on_its_input():
     items.close()
     assert time.monotonic() - start < 5
     blocked.set()
+
+
+def test_links_read_the_vectors_of_the_pipelined_forward_pass(tmp_path, monkeypatch):
+    """With the shipped model and its link model, no sentence is encoded a second time for links."""
+    import json
+
+    from argmine.batch.job import LabelJob
+    from argmine.batch.links import linker_for
+    from argmine.batch.local import label_local
+    from argmine.batch.model import load_labeler
+    from argmine.models import inference
+    from argmine.models.paths import DEFAULT_MODEL_DIR
+
+    second = []
+    original = inference.Engine.predict_with_vectors
+    monkeypatch.setattr(inference.Engine, "predict_with_vectors",
+                        lambda self, items: second.append(len(items)) or original(self, items))
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"d{i}", "text": text}) + "\n" for i, text in enumerate([
+        "Online petitions should reach parliament. They gathered 3 million signatures. So they matter.",
+        "E-voting must be secure. Hackers attacked the 2019 pilot. Therefore it should be paused.",
+        "Digital services save time. The portal cut queues by half."])))
+    labeler = load_labeler(DEFAULT_MODEL_DIR)
+    label_local(LabelJob((str(source),), tmp_path / "out.jsonl", chunk_size=1, progress=False), labeler,
+                linker=linker_for(DEFAULT_MODEL_DIR, labeler, "document"))
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert len(records) == 8 and all("target" in r for r in records)
+    assert second == []
