@@ -7,6 +7,7 @@ the same writers, so they produce the same output for the same input.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -82,11 +83,13 @@ class Admission:
         self.stats = stats
         self.note = note
         self.seen: set[str] = set()
+        self._lock = threading.Lock()  # the local engine rejects on its reading and its writing thread
 
     def reject(self, record: BadRecord) -> None:
         if self.on_error == "fail":
             raise BadRecordError(f"bad record at {record.message()}; stopping (--on-error fail)")
-        self.stats.skipped[record.reason] += 1
+        with self._lock:
+            self.stats.skipped[record.reason] += 1
         self.note(f"skipped {record.message()}")
 
     def admit(self, doc_id: str, where: str) -> bool:

@@ -59,15 +59,27 @@ def model_inputs(pieces: Sequence[Sequence[Sentence]], unit: Unit = "document",
     return grouped_in_context(texts, keys)
 
 
-def label_documents(documents: Sequence[tuple[str, str]], predict_batch: PredictBatch, model_version: str,
-                    unit: Unit = "document", groups: Sequence[str | None] | None = None) -> list[list[dict[str, Any]]]:
-    """One list of sentence records per ``(doc_id, text)``, all sentences in one predict call."""
+def prepare(documents: Sequence[tuple[str, str]], unit: Unit = "document",
+            groups: Sequence[str | None] | None = None) -> tuple[list[list[Sentence]], list[SentenceInput]]:
+    """The sentences of each ``(doc_id, text)`` and the model's inputs for all of them, flattened."""
     pieces = [split(text, unit) for _, text in documents]
-    flat = model_inputs(pieces, unit, groups)
-    labels = predict_batch(flat) if flat else []
+    return pieces, model_inputs(pieces, unit, groups)
+
+
+def records(documents: Sequence[tuple[str, str]], pieces: Sequence[Sequence[Sentence]],
+            labels: "Sequence[SentenceLabels]", model_version: str) -> list[list[dict[str, Any]]]:
+    """One list of sentence records per document, from the labels of ``prepare``'s inputs in order."""
     out: list[list[dict[str, Any]]] = []
     cursor = 0
     for (doc_id, _), sentences in zip(documents, pieces):
         out.append([sentence_record(doc_id, i, s, labels[cursor + i], model_version) for i, s in enumerate(sentences)])
         cursor += len(sentences)
     return out
+
+
+def label_documents(documents: Sequence[tuple[str, str]], predict_batch: PredictBatch, model_version: str,
+                    unit: Unit = "document", groups: Sequence[str | None] | None = None) -> list[list[dict[str, Any]]]:
+    """One list of sentence records per ``(doc_id, text)``, all sentences in one predict call."""
+    pieces, flat = prepare(documents, unit, groups)
+    labels = predict_batch(flat) if flat else []
+    return records(documents, pieces, labels, model_version)

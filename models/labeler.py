@@ -17,9 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.metrics import f1_score
 from tqdm.auto import tqdm
-from transformers import AutoTokenizer
 
 from argmine.models import artifacts
 from argmine.models.card import render_card
@@ -32,6 +30,7 @@ from argmine.models.network import SentenceClassifier
 from argmine.models.scheme import HEADS, risk_name
 from argmine.models.segment import normalize
 from argmine.models.sentence_vectors import RecentVectors, VectorIdentity
+from argmine.models.tokenizer import FastTokenizer
 
 ProgressCallback = Callable[[float, dict[str, Any]], None]
 
@@ -143,7 +142,7 @@ class SentenceLabeler:
         _seed_everything(self.seed)
         accelerator = Accelerator(cpu=self.device == "cpu", mixed_precision="no")
         train_bf16 = resolve_bf16(accelerator.device, self.precision)  # type: ignore[arg-type]
-        self.tokenizer_ = AutoTokenizer.from_pretrained(str(base_model_path(self.base)), local_files_only=True)
+        self.tokenizer_ = load_tokenizer(self.base)
         self.network_ = SentenceClassifier(self.trainable_layers, self.dropout, base=self.base,
                                            lora_rank=self.lora_rank, lora_alpha=self.lora_alpha)
         self.temperatures_: dict[str, float] = {}
@@ -367,6 +366,21 @@ class SentenceLabeler:
             return np.zeros((0, self.vector_identity.dim), dtype=np.float32)
         return np.stack(found).astype(np.float32, copy=False)
 
+    # ``predict`` in two steps, so a pipeline can tokenize the next inputs on another
+    # thread (the tokenizer runs without the GIL) while the network runs these.
+    def encode(self, items: Sequence[SentenceInput]) -> tuple[list[str], list[Encoded]]:
+        """The inputs as ``predict`` feeds them to the network: their sentences and token ids."""
+        normalized = [_normalized(item) for item in items]
+        return [text_of(item) for item in normalized], self._engine().encode(normalized)
+
+    def predict_encoded(self, encoded: tuple[list[str], list[Encoded]]) -> list[SentenceLabels]:
+        """``predict`` of the inputs ``encode`` returned these for; keeps their vectors as ``predict`` does."""
+        texts, ids = encoded
+        probs, vectors = self._engine().run(ids, vectors=True)
+        assert vectors is not None
+        self._recent().put(texts, vectors)
+        return labels_from_proba(probs)
+
     def logits(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:
         """Log-probabilities at temperature 1, what calibration fits temperatures on."""
         saved = getattr(self, "temperatures_", {})
@@ -383,6 +397,8 @@ class SentenceLabeler:
 
     def score(self, records: Sequence[Mapping[str, Any]]) -> dict[str, float]:
         """Macro-F1 per head on annotated records."""
+        from sklearn.metrics import f1_score  # imported here: sklearn costs a second of start-up
+
         probs = self.predict_proba([record_input(r) for r in records])
         scores = {}
         for head in HEADS:
@@ -436,13 +452,13 @@ class SentenceLabeler:
                      context_window=config.get("context_window", 0))
         labeler = cls(**known, inference=inference or InferenceSettings())
         network = SentenceClassifier(labeler.trainable_layers, labeler.dropout, base=labeler.base,
-                                     lora_rank=labeler.lora_rank, lora_alpha=labeler.lora_alpha)
+                                     lora_rank=labeler.lora_rank, lora_alpha=labeler.lora_alpha, light=True)
         try:
             network.load_delta(artifacts.load_weights(path))
         except ValueError as exc:
             raise artifacts.ModelFormatError(f"{path / artifacts.WEIGHTS}: {exc}") from exc
         labeler.network_ = network.eval()
-        labeler.tokenizer_ = AutoTokenizer.from_pretrained(str(base_model_path(labeler.base)), local_files_only=True)
+        labeler.tokenizer_ = load_tokenizer(labeler.base)
         labeler.temperatures_ = dict(config.get("temperatures", {}))
         labeler.config_ = config
         labeler.training_ = training
@@ -450,6 +466,17 @@ class SentenceLabeler:
         labeler.engine_ = None
         labeler.vectors_ = RecentVectors()
         return labeler
+
+
+def load_tokenizer(base: str) -> Any:
+    """The base's tokenizer on ``tokenizers`` alone where it has a tokenizer.json, else transformers'."""
+    path = base_model_path(base)
+    fast = FastTokenizer.load(path)
+    if fast is not None:
+        return fast
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
 
 
 def _seed_everything(seed: int) -> None:

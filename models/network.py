@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from transformers import AutoModel
-from transformers.masking_utils import create_bidirectional_mask
 
+from argmine.models.bert import BertShape, LightBert
 from argmine.models.encoder import DEFAULT_BASE, base_model_path
 from argmine.models.lora import add_adapters
 from argmine.models.scheme import HEADS
@@ -23,9 +22,18 @@ from argmine.models.scheme import HEADS
 
 class SentenceClassifier(nn.Module):
     def __init__(self, trainable_layers: int = 2, dropout: float = 0.1, heads: dict[str, tuple[str, ...]] = HEADS,
-                 base: str = DEFAULT_BASE, lora_rank: int = 0, lora_alpha: float = 32.0):
+                 base: str = DEFAULT_BASE, lora_rank: int = 0, lora_alpha: float = 32.0, light: bool = False):
+        """``light``: a BERT base runs on ``models.bert`` (inference: no transformers import);
+        other bases, and training, use transformers' model."""
         super().__init__()
-        self.encoder = AutoModel.from_pretrained(str(base_model_path(base)), local_files_only=True)
+        path = base_model_path(base)
+        shape = BertShape.read(path) if light else None
+        if shape is not None:
+            self.encoder = LightBert.load(path, shape)
+        else:
+            from transformers import AutoModel
+
+            self.encoder = AutoModel.from_pretrained(str(path), local_files_only=True)
         hidden = self.encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict({name: nn.Linear(hidden, len(labels)) for name, labels in heads.items()})
@@ -86,8 +94,13 @@ class SentenceClassifier(nn.Module):
         return len(self.layers) - self.trainable_layers
 
     def _run_layers(self, hidden: torch.Tensor, attention_mask: torch.Tensor, layers) -> torch.Tensor:
-        mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=hidden,
-                                         attention_mask=attention_mask)
+        if isinstance(self.encoder, LightBert):
+            mask = LightBert.attention_mask(attention_mask)
+        else:
+            from transformers.masking_utils import create_bidirectional_mask
+
+            mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=hidden,
+                                             attention_mask=attention_mask)
         # MPNet adds a relative position bias to every layer; BERT-style encoders do not.
         extra = ()
         if hasattr(self.encoder.encoder, "compute_position_bias"):

@@ -18,6 +18,8 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 
 from fastapi import FastAPI
+from fastapi import routing as fastapi_routing
+from fastapi.routing import APIRoute
 
 from argmine.models.paths import SHIPPED_MODELS
 from argmine.service import errors, migrate, openapi, training_worker
@@ -58,6 +60,21 @@ async def _follow_active_model(model: ActiveModel, every: float) -> None:
             await model.sync()
         except Exception:  # noqa: BLE001 - keep following; the next poll retries
             log.warning("could not read the active model version from the database", exc_info=True)
+
+
+def documented_routes(app: FastAPI) -> list[tuple[str, set[str]]]:
+    """Path template and methods of every route the OpenAPI document lists, read from the routes.
+
+    FastAPI 0.16x nests included routers (``iter_route_contexts`` flattens them, as
+    its OpenAPI builder does); older releases list ``APIRoute``s directly. Should a
+    release hide them some other way, the (slow to build) document itself answers.
+    """
+    contexts = getattr(fastapi_routing, "iter_route_contexts", list)(app.routes)
+    found = [(route.path_format, set(route.methods)) for route in contexts
+             if isinstance(getattr(route, "original_route", route), APIRoute) and route.include_in_schema]
+    if found:
+        return found
+    return [(path, set(item)) for path, item in app.openapi().get("paths", {}).items()]
 
 
 def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory | None = None,
@@ -130,7 +147,7 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
     for module in (label, annotations, links, suggestions, agreement, models, jobs, tokens, health):
         app.include_router(module.router)
     web.install(app)  # the page at /
-    app.add_middleware(AllowedMethods, document=app.openapi)
+    app.add_middleware(AllowedMethods, routes=lambda: documented_routes(app))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)  # added last = outermost: sees every answer, 413s included
     return app

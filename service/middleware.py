@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -27,25 +26,27 @@ class AllowedMethods:
 
     Starlette's own 405 lists only the first route matching the path, so a path
     served by two routes (GET and POST /v1/annotations) advertised half its methods.
-    Here ``Allow`` comes from the OpenAPI document, read once on first use, so every
-    documented route counts, those added later included. Paths it does not list
-    (/docs, unknown ones) are left to the router.
+    Here ``Allow`` comes from ``routes``: every documented route's path template and
+    methods (what the OpenAPI document lists), read once on first use, so routes added
+    later count too. It is read from the routes, not from the OpenAPI document, because
+    building that document takes seconds the first request would wait for. Paths it
+    does not list (/docs, unknown ones) are left to the router.
     """
 
-    def __init__(self, app: ASGIApp, document: Callable[[], dict[str, Any]]):
+    def __init__(self, app: ASGIApp, routes: Callable[[], Iterable[tuple[str, Iterable[str]]]]):
         self.app = app
-        self.document = document
+        self.routes = routes
         self._paths: list[tuple[re.Pattern[str], set[str]]] | None = None
         self._concrete: dict[str, set[str]] = {}
 
     def allowed(self, path: str) -> set[str]:
         """As OpenAPI matches: a concrete path (/v1/links/export) before a templated one (/v1/links/{link_id})."""
         if self._paths is None:
-            paths = self.document().get("paths", {})
-            self._paths = [(compile_path(template)[0], {m.upper() for m in item if m in _METHODS})
-                           for template, item in paths.items()]
-            self._concrete = {template: {m.upper() for m in item if m in _METHODS}
-                              for template, item in paths.items() if "{" not in template}
+            templates: dict[str, set[str]] = {}
+            for template, methods in self.routes():
+                templates.setdefault(template, set()).update(m.upper() for m in methods if m.lower() in _METHODS)
+            self._paths = [(compile_path(template)[0], methods) for template, methods in templates.items()]
+            self._concrete = {template: methods for template, methods in templates.items() if "{" not in template}
         if path in self._concrete:
             return self._concrete[path]
         methods: set[str] = set()

@@ -7,8 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sklearn.metrics import cohen_kappa_score
-
 from argmine.models.scheme import HEADS
 from argmine.training.metrics import gold
 
@@ -30,6 +28,8 @@ def paired(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> tuple[l
 
 
 def agreement(a: list[dict[str, Any]], b: list[dict[str, Any]], top: int = 5) -> dict[str, Any]:
+    from sklearn.metrics import cohen_kappa_score  # here: the service imports this module, sklearn costs seconds
+
     out: dict[str, Any] = {"n": len(a)}
     for head in HEADS:
         x, y = gold(a, head), gold(b, head)

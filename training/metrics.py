@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from argmine.models.scheme import HEADS, risk_name
 
@@ -18,6 +17,9 @@ def gold(records: Sequence[dict[str, Any]], head: str) -> list[str]:
 
 
 def head_report(truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    # Imported here: the service imports ``gold`` from this module, and sklearn costs seconds of start-up.
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
     # Macro-F1 over the labels present in the gold data: a class absent from a test
     # fold would otherwise count as a zero and punish every model alike.
     present = [label for label in labels if label in set(truth)]
