@@ -235,6 +235,7 @@ def pair_features(doc: LinkDocument, vectors: np.ndarray, pairs: Sequence[tuple[
     adjacent = _adjacent_candidate(pairs)
     claim_like = role.argmax(1) == CLAIM
     before, after, best, count = _claim_context(doc, pairs, claim_like)
+    markers = marker_flags(doc.texts)  # once per sentence, not once per pair it takes part in
     rows = [
         *blocks,
         (u * v).sum(1, keepdims=True), role[src], role[tgt], stance[src], stance[tgt],
@@ -245,7 +246,7 @@ def pair_features(doc: LinkDocument, vectors: np.ndarray, pairs: Sequence[tuple[
         np.c_[np.abs(dist) / max(window, 1), dist < 0, para[src] == para[tgt],
               np.minimum(np.abs(para[src] - para[tgt]), 3) / 3, opens[src], opens[tgt], before, after, best,
               count / (2 * max(window, 1)), closes[src], first_claim[tgt], adjacent],
-        marker_flags([doc.texts[i] for i in src]), marker_flags([doc.texts[j] for j in tgt]),
+        markers[src], markers[tgt],
     ]
     out = np.concatenate([np.asarray(r, dtype=np.float32) for r in rows], axis=1)
     assert out.shape[1] == width, (out.shape, width)
