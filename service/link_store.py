@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from argmine.service.db import LinkRow, as_aware, utcnow
+from argmine.service.paging import AddResult, PagedStore
 
 LINK_TYPES = ("support", "attack")
 FIELDS = ("doc_id", "source_start", "source_end", "target_start", "target_end", "source_text", "target_text",
@@ -107,30 +107,15 @@ class LinkFilters:
         return query
 
 
-@dataclass(frozen=True)
-class AddResult:
-    items: list[dict[str, Any]]  # in input order, each with "created": bool
-    created: int
-    duplicates: int
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
-    total: int
-    next_after: int | None
-
-
 def _same(row: LinkRow, link: dict[str, Any]) -> bool:
     return (row.target_start, row.target_end, row.type) == (link["target_start"], link["target_end"], link["type"])
 
 
-class LinkStore:
-    def __init__(self, engine: Engine):
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+class LinkStore(PagedStore):
+    row = LinkRow
 
-    def session(self) -> Session:
-        return self._sessions()
+    def as_dict(self, row: LinkRow) -> dict[str, Any]:
+        return as_dict(row)
 
     # ---- writing --------------------------------------------------------------------
     def add(self, links: Sequence[dict[str, Any]], created_by: str | None = None) -> AddResult:
@@ -215,29 +200,3 @@ class LinkStore:
             if row is None:
                 raise UnknownLink(f"no stored link has id {link_id}; GET /v1/links lists them")
             return as_dict(row)
-
-    def page(self, filters: LinkFilters = LinkFilters(), after: int | None = None, limit: int = 50) -> Page:
-        """Ordered by id; pass ``next_after`` back as ``after`` for the next page (stable under inserts)."""
-        with self.session() as session:
-            total = session.scalar(filters.apply(select(func.count(LinkRow.id)))) or 0
-            query = filters.apply(select(LinkRow)).order_by(LinkRow.id).limit(limit + 1)
-            if after is not None:
-                query = query.where(LinkRow.id > after)
-            rows = list(session.scalars(query))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page([as_dict(r) for r in rows], total, rows[-1].id if more and rows else None)
-
-    def iter_all(self, filters: LinkFilters = LinkFilters()) -> Iterator[dict[str, Any]]:
-        """Every matching link by id, read in chunks so exports of any size stay flat in memory."""
-        after = None
-        while True:
-            page = self.page(filters, after, limit=1000)
-            yield from page.items
-            if page.next_after is None:
-                return
-            after = page.next_after
-
-    def count(self) -> int:
-        with self.session() as session:
-            return session.scalar(select(func.count(LinkRow.id))) or 0

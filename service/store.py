@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timezone
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from argmine.models.segment import normalize
-from argmine.service.db import AnnotationRow
+from argmine.service.db import AnnotationRow, as_aware
+from argmine.service.paging import AddResult, PagedStore
 
 FIELDS = ("text", "role", "stance", "risk", "doc_id", "start", "end", "annotator", "note")
 # SQLite allows 32766 bound parameters per statement (999 before 3.32); stay far below.
@@ -42,9 +40,7 @@ def text_key(text: str) -> str:
 
 def as_dict(row: AnnotationRow) -> dict[str, Any]:
     data = {name: getattr(row, name) for name in ("id", *FIELDS, "created_by")}
-    created = row.created_at
-    if created is not None and created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)  # SQLite drops the zone; every stored time is UTC
+    created = as_aware(row.created_at)
     data["created_at"] = created.isoformat() if created else None
     return data
 
@@ -68,27 +64,11 @@ class Filters:
         return query
 
 
-@dataclass(frozen=True)
-class AddResult:
-    items: list[dict[str, Any]]  # in input order, each with "created": bool
-    created: int
-    duplicates: int
+class AnnotationStore(PagedStore):
+    row = AnnotationRow
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
-    total: int
-    next_after: int | None
-
-
-class AnnotationStore:
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def session(self) -> Session:
-        return self._sessions()
+    def as_dict(self, row: AnnotationRow) -> dict[str, Any]:
+        return as_dict(row)
 
     def add(self, annotations: Sequence[dict[str, Any]], created_by: str | None = None) -> AddResult:
         """Store what is new, in one transaction; committed (on disk) when this returns.
@@ -123,32 +103,6 @@ class AnnotationStore:
         items = [{**as_dict(row), "created": created} for row, created in rows]
         created = sum(created for _, created in rows)
         return AddResult(items, created, len(rows) - created)
-
-    def page(self, filters: Filters = Filters(), after: int | None = None, limit: int = 50) -> Page:
-        """Ordered by id; pass ``next_after`` back as ``after`` for the next page (stable under inserts)."""
-        with self.session() as session:
-            total = session.scalar(filters.apply(select(func.count(AnnotationRow.id)))) or 0
-            query = filters.apply(select(AnnotationRow)).order_by(AnnotationRow.id).limit(limit + 1)
-            if after is not None:
-                query = query.where(AnnotationRow.id > after)
-            rows = list(session.scalars(query))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page([as_dict(r) for r in rows], total, rows[-1].id if more and rows else None)
-
-    def iter_all(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
-        """Every matching annotation by id, read in chunks so exports of any size stay flat in memory."""
-        after = None
-        while True:
-            page = self.page(filters, after, limit=1000)
-            yield from page.items
-            if page.next_after is None:
-                return
-            after = page.next_after
-
-    def count(self) -> int:
-        with self.session() as session:
-            return session.scalar(select(func.count(AnnotationRow.id))) or 0
 
     def annotated(self, texts: Sequence[str]) -> set[str]:
         """Which of ``texts`` already carry an annotation, whatever its labels or line breaks."""
