@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +35,6 @@ from argmine.service.paging import AddResult, PagedStore
 LINK_TYPES = ("support", "attack")
 FIELDS = ("doc_id", "source_start", "source_end", "target_start", "target_end", "source_text", "target_text",
           "type", "annotator")
-_CHUNK = 500
 
 
 class InvalidLink(ValueError):
@@ -131,11 +129,7 @@ class LinkStore(PagedStore):
     def _add(self, links: Sequence[dict[str, Any]], created_by: str | None) -> AddResult:
         keys = [link_key(l["doc_id"], l["source_start"], l["source_end"], l["annotator"]) for l in links]
         with self.session() as session, session.begin():
-            known: dict[str, LinkRow] = {}
-            unique = list(dict.fromkeys(keys))
-            for i in range(0, len(unique), _CHUNK):
-                query = select(LinkRow).where(LinkRow.key.in_(unique[i:i + _CHUNK]))
-                known.update((row.key, row) for row in session.scalars(query))
+            known: dict[str, LinkRow] = self.rows_by_key(session, keys)
             rows: list[tuple[LinkRow, bool]] = []
             conflicts: list[str] = []
             for number, (key, link) in enumerate(zip(keys, links), start=1):

@@ -6,13 +6,16 @@ neither skips nor repeats a row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+
+KEY_CHUNK = 500
 
 
 class RowFilters(Protocol):
@@ -47,6 +50,16 @@ class PagedStore:
 
     def as_dict(self, row: Any) -> dict[str, Any]:
         raise NotImplementedError
+
+    def rows_by_key(self, session: Session, keys: Sequence[str]) -> dict[str, Any]:
+        """The stored rows among ``keys`` (the table's unique ``key`` column), read in chunks far below
+        SQLite's bound-parameter limit (32766; 999 before 3.32)."""
+        known: dict[str, Any] = {}
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), KEY_CHUNK):
+            query = select(self.row).where(self.row.key.in_(unique[i:i + KEY_CHUNK]))
+            known.update((row.key, row) for row in session.scalars(query))
+        return known
 
     def page(self, filters: RowFilters | None = None, after: int | None = None, limit: int = 50) -> Page:
         """Ordered by id; pass ``next_after`` back as ``after`` for the next page (stable under inserts)."""

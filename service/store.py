@@ -20,11 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from argmine.models.segment import normalize
 from argmine.service.db import AnnotationRow, as_aware
-from argmine.service.paging import AddResult, PagedStore
+from argmine.service.paging import KEY_CHUNK, AddResult, PagedStore
 
 FIELDS = ("text", "role", "stance", "risk", "doc_id", "start", "end", "annotator", "note")
-# SQLite allows 32766 bound parameters per statement (999 before 3.32); stay far below.
-_CHUNK = 500
 
 
 def annotation_key(text: str, role: str, stance: str, risk: bool, annotator: str | None = None) -> str:
@@ -84,11 +82,7 @@ class AnnotationStore(PagedStore):
     def _add(self, annotations: Sequence[dict[str, Any]], created_by: str | None) -> AddResult:
         keys = [annotation_key(a["text"], a["role"], a["stance"], a["risk"], a.get("annotator")) for a in annotations]
         with self.session() as session, session.begin():
-            known: dict[str, AnnotationRow] = {}
-            unique = list(dict.fromkeys(keys))
-            for i in range(0, len(unique), _CHUNK):
-                query = select(AnnotationRow).where(AnnotationRow.key.in_(unique[i:i + _CHUNK]))
-                known.update((row.key, row) for row in session.scalars(query))
+            known: dict[str, AnnotationRow] = self.rows_by_key(session, keys)
             rows: list[tuple[AnnotationRow, bool]] = []
             for key, annotation in zip(keys, annotations):
                 if key in known:
@@ -112,8 +106,8 @@ class AnnotationStore(PagedStore):
         keys = list(by_key)
         found: set[str] = set()
         with self.session() as session:
-            for i in range(0, len(keys), _CHUNK):
-                query = select(AnnotationRow.text_key).where(AnnotationRow.text_key.in_(keys[i:i + _CHUNK]))
+            for i in range(0, len(keys), KEY_CHUNK):
+                query = select(AnnotationRow.text_key).where(AnnotationRow.text_key.in_(keys[i:i + KEY_CHUNK]))
                 for key in session.scalars(query):
                     found.update(by_key[key])
         return found
