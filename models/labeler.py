@@ -328,10 +328,7 @@ class SentenceLabeler:
     def predict(self, items: Sequence[SentenceInput]) -> list[SentenceLabels]:
         """Labels per item; the pooled vectors of the same forward are kept for the link model
         (``sentence_vectors``), so linking what was just labelled costs no second encoder pass."""
-        normalized = [_normalized(item) for item in items]
-        probs, vectors = self._engine().predict_with_vectors(normalized)
-        self._recent().put([text_of(item) for item in normalized], vectors)
-        return labels_from_proba(probs)
+        return self.predict_encoded(self.encode(items))
 
     # ---- sentence vectors (what the link model reads) ---------------------------------
     def _recent(self) -> RecentVectors:
