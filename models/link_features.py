@@ -82,6 +82,17 @@ class LinkDocument:
                             np.asarray(role_proba, dtype=np.float32), np.asarray(stance_proba, dtype=np.float32))
 
 
+def with_record_probabilities(docs: Sequence[LinkDocument], records: Sequence[Mapping[str, Any]],
+                              proba: Mapping[str, np.ndarray]) -> list[LinkDocument]:
+    """``docs`` with the role and stance probabilities of ``proba``, whose rows follow ``records``."""
+    row = {(r["doc_id"], r["sent_id"]): k for k, r in enumerate(records)}
+    out = []
+    for doc in docs:
+        index = [row[(doc.doc_id, s)] for s in doc.sent_ids]
+        out.append(doc.with_probabilities(proba["role"][index], proba["stance"][index]))
+    return out
+
+
 def _one_hot(values: Sequence[str], labels: Sequence[str]) -> np.ndarray:
     out = np.zeros((len(values), len(labels)), dtype=np.float32)
     out[np.arange(len(values)), [labels.index(v) for v in values]] = 1.0

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from argmine.models.link_features import LinkDocument, documents_from_records
+from argmine.models.link_features import LinkDocument, documents_from_records, with_record_probabilities
 from argmine.models.links import LinkModel, NoCandidateLinksError
 from argmine.models.scheme import ROLES, STANCES
 from argmine.models.sentence_vectors import LabelerVectors
@@ -117,14 +117,9 @@ def predicted_roles(docs: list[LinkDocument], records: list[dict[str, Any]], lab
     from argmine.models.labeler import record_input
 
     labels = labeler.predict([record_input(r) for r in records])
-    role = np.array([[l.probabilities["role"][k] for k in ROLES] for l in labels], dtype=np.float32)
-    stance = np.array([[l.probabilities["stance"][k] for k in STANCES] for l in labels], dtype=np.float32)
-    row = {(r["doc_id"], r["sent_id"]): k for k, r in enumerate(records)}
-    out = []
-    for doc in docs:
-        index = [row[(doc.doc_id, s)] for s in doc.sent_ids]
-        out.append(doc.with_probabilities(role[index], stance[index]))
-    return out
+    proba = {head: np.array([[l.probabilities[head][k] for k in names] for l in labels], dtype=np.float32)
+             for head, names in (("role", ROLES), ("stance", STANCES))}
+    return with_record_probabilities(docs, records, proba)
 
 
 def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | None = None,

@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from argmine.models.link_features import CLAIM, LinkDocument, documents_from_records, frozen_vectors
+from argmine.models.link_features import (CLAIM, LinkDocument, documents_from_records, frozen_vectors,
+                                          with_record_probabilities)
 from argmine.models.links import Link, LinkModel, link_f1, window_coverage
 from argmine.models.scheme import HEADS, ROLES, STANCES
 from argmine.models.sentence_vectors import LabelerVectors, SentenceVectors
@@ -194,24 +195,14 @@ def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: 
         inner = out_of_fold_roles(train, role_model, grouping, INNER_FOLDS, seed, unlinked)
         settings = {**PREDICTED_ROLE_SETTINGS, **(model_settings or {}), **(predicted_settings or {})}
         for_predicted = LinkModel(seed=seed, **settings, vectors=vectors).fit(
-            _with_predicted_roles(train_docs, train, inner), train_links)
+            with_record_probabilities(train_docs, train, inner), train_links)
         gold_docs = documents_from_records(test)
         proba = role_model(train + list(unlinked))([r["text"] for r in test])
-        predicted_docs = _with_predicted_roles(gold_docs, test, proba)
+        predicted_docs = with_record_probabilities(gold_docs, test, proba)
         for mode, docs, linker in (("gold", gold_docs, model), ("predicted", predicted_docs, for_predicted)):
             out["link_model"][mode] += linker.predict(docs)
             for system in BASELINES:
                 out[system.name][mode] += system.predict(docs)
-    return out
-
-
-def _with_predicted_roles(docs: list[LinkDocument], records: Records,
-                          proba: dict[str, np.ndarray]) -> list[LinkDocument]:
-    row = {(r["doc_id"], r["sent_id"]): k for k, r in enumerate(records)}
-    out = []
-    for doc in docs:
-        index = [row[(doc.doc_id, s)] for s in doc.sent_ids]
-        out.append(doc.with_probabilities(proba["role"][index], proba["stance"][index]))
     return out
 
 
