@@ -78,3 +78,17 @@ def test_a_context_model_saves_its_window_and_loads_it(context_model, tmp_path):
     item = [InContext("Surveillance of users is a growing risk.", ("The portal changed nothing.",), ())]
     for head, p in context_model.predict_proba(item).items():
         np.testing.assert_allclose(loaded.predict_proba(item)[head], p, atol=2e-2 if loaded._engine().bf16 else 1e-5)
+
+
+def test_links_eval_reads_a_saved_models_roles_in_context(context_model, tmp_path):
+    from argmine.training.links_eval import labeler_role_model
+
+    path = context_model.save(tmp_path / "m", training={"version": "ctx-roles"}, metrics={})
+    role_model, _ = labeler_role_model(path)
+    sentence = "The portal changed nothing for most people."
+    record = {"text": sentence, "before": ["Hackers could manipulate online votes."], "after": []}
+    proba = role_model([])([record, {"text": sentence}])
+    expected = context_model.predict_proba([InContext(sentence, tuple(record["before"]), ()), sentence])
+    for head in ("role", "stance"):
+        np.testing.assert_allclose(proba[head], expected[head], atol=1e-5)
+    assert not np.allclose(proba["role"][0], proba["role"][1], atol=1e-6)
