@@ -192,7 +192,10 @@ def compare_command(
     for spec in models:
         name, sep, path = spec.partition("=")
         chosen[name] = Path(path) if sep else SHIPPED_MODELS.get(spec, Path(spec))
-    comparison = held_out_comparison(annotations, chosen)
+    try:
+        comparison = held_out_comparison(annotations, chosen)
+    except ValueError as exc:
+        fail(str(exc))
     typer.echo(f"held-out split of corpus {comparison['corpus_fingerprint']} on {comparison['machine']}")
     for row in held_out_table(comparison):
         typer.echo(row)
@@ -204,6 +207,9 @@ def calibrate_command(
     annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
     write: bool = typer.Option(False, "--write", help="Ship the temperatures of the heads whose held-out "
                                "calibration error they lower (config.json, metrics.json, model card)."),
+    twin: Optional[Path] = typer.Option(None, "--twin", help="For a model trained with `holdout: false`: the same "
+                                        "recipe trained with the split held out, whose held-out predictions fit "
+                                        "the temperatures (its held-out metrics go into the card too)."),
 ) -> None:
     """Calibration error per head before and after temperature scaling, on the held-out sections."""
     import json
@@ -211,11 +217,22 @@ def calibrate_command(
     from argmine.models import artifacts
     from argmine.models.card import render_card
     from argmine.training.evaluate import calibration_table, held_out_calibration
+    from argmine.training.train import trained_on_held_out
 
     model_dir = SHIPPED_MODELS.get(model, Path(model))
-    report = held_out_calibration(annotations, model_dir)
+    if not (model_dir / "training.json").is_file():
+        fail(f"{model_dir} is not a saved model (no training.json)")
+    measured = model_dir
+    if trained_on_held_out(model_dir):
+        if twin is None:
+            fail(f"{model_dir} was trained on the held-out sections (holdout: false), so they cannot calibrate it; "
+                 "pass --twin DIR, the same recipe trained with `holdout: true`")
+        measured = twin
+    if twin is not None and (not (twin / "training.json").is_file() or trained_on_held_out(twin)):
+        fail(f"--twin {twin} must be a saved model trained with the evaluation split held out")
+    report = held_out_calibration(annotations, measured)
     for subset in ("all", "seed"):
-        typer.echo(f"held-out sentences ({subset}, n={report[subset]['n']}):")
+        typer.echo(f"held-out sentences ({subset}, n={report[subset]['n']}) of {measured}:")
         for row in calibration_table({model: report[subset]}):
             typer.echo(row)
     if write:
@@ -226,6 +243,10 @@ def calibrate_command(
         artifacts.write_json(model_dir / "config.json", config)
         metrics = artifacts.read_json(model_dir / "metrics.json")
         metrics["calibration"] = json.loads(json.dumps(report, default=float))
+        if measured != model_dir:
+            twin_metrics = artifacts.read_json(measured / "metrics.json")
+            metrics["twin"] = {"version": artifacts.read_json(measured / "training.json").get("version"),
+                               "metrics": {k: v for k, v in twin_metrics.items() if k.startswith("eval")}}
         artifacts.write_json(model_dir / "metrics.json", metrics)
         training = artifacts.read_json(model_dir / "training.json")
         (model_dir / "README.md").write_text(render_card(config, training, metrics), encoding="utf-8")

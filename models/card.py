@@ -40,8 +40,18 @@ def render_card(config: dict[str, Any], training: dict[str, Any], metrics: dict[
         "",
         "## Metrics",
     ]
-    lines += ["Held-out evaluation split (fixed sections never trained on):", ""]
-    lines += render_metrics(metrics)
+    if training.get("config", {}).get("holdout", True) is False:
+        lines += ["Trained on every labelled sentence (`holdout: false`), the fixed evaluation split included, "
+                  "so no held-out split measures this model: the same recipe with the split held out is measured "
+                  "in EVALUATION.md (`argmine compare`), and cross-validated there (`argmine eval`)."]
+        twin = metrics.get("twin")
+        if twin:
+            lines += ["", f"Its held-out twin (version {twin['version']}, the same recipe with the evaluation "
+                      "split held out):", ""]
+            lines += render_metrics(twin.get("metrics", {}))
+    else:
+        lines += ["Held-out evaluation split (fixed sections never trained on):", ""]
+        lines += render_metrics(metrics)
     cv = metrics.get("cross_validation")
     if cv:
         lines += ["", f"Cross-validation ({cv['folds']} folds grouped by paragraph, `argmine eval`), macro-F1:", "",

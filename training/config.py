@@ -47,6 +47,10 @@ class TrainConfig(BaseModel):
     max_steps: int | None = Field(None, ge=1)
     # Share of the training sections held out for early stopping.
     dev_fraction: float = Field(0.15, gt=0, lt=1)
+    # False: fit on every labelled sentence, the fixed evaluation split and the dev set included,
+    # for all ``epochs`` (no early stopping). For the model to ship once its recipe is measured
+    # (cross-validation, a held-out twin): the real sentences are few, and each one helps.
+    holdout: bool = True
     sources: tuple[Literal["seed", "authored", "user"], ...] = ("seed", "authored", "user")
     device: str = "auto"
 

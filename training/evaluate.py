@@ -243,8 +243,12 @@ def held_out_comparison(corpus_dir: Path, models: dict[str, Path]) -> dict[str, 
     different corpora compare on the same sentences, none of which any of them saw."""
     from argmine.models.labeler import SentenceLabeler
     from argmine.training.splits import eval_split
-    from argmine.training.train import evaluate_on
+    from argmine.training.train import evaluate_on, trained_on_held_out
 
+    seen = [name for name, path in models.items() if trained_on_held_out(path)]
+    if seen:
+        raise ValueError(f"trained on the held-out sections (holdout: false), so they cannot be compared there: "
+                         f"{', '.join(seen)}; compare their held-out twins")
     records = load_corpus(corpus_dir, sources=("seed", "authored"))
     _, held_out = eval_split(records)
     out: dict[str, Any] = {"corpus_fingerprint": fingerprint(corpus_dir), "machine": machine_description(),

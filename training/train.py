@@ -75,6 +75,17 @@ def distillation_set(config: TrainConfig, corpus_dir: Path, records: list[dict[s
     return with_soft_targets(records + extra, teacher), len(extra)
 
 
+EVAL_SPLIT = "sections whose sha1 % 5 == 0 (training.splits.in_eval_split)"
+
+
+def trained_on_held_out(model_dir: Path) -> bool:
+    """Whether a saved model was fitted with ``holdout: false``: the fixed evaluation split says nothing of it."""
+    from argmine.models import artifacts
+
+    training = artifacts.read_json(model_dir / "training.json")
+    return training.get("config", {}).get("holdout", True) is False
+
+
 def new_version(corpus_fingerprint: str) -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + corpus_fingerprint[:6]
 
@@ -87,8 +98,11 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
     records = load_corpus(corpus_dir, sources=tuple(s for s in config.sources if s != "user"))
     if "user" in config.sources:
         records += user_records(extra)
-    train_records, held_out = eval_split(records)
-    fit_records, dev_records = dev_split(train_records, config.dev_fraction, config.seed)
+    if config.holdout:
+        train_records, held_out = eval_split(records)
+        fit_records, dev_records = dev_split(train_records, config.dev_fraction, config.seed)
+    else:
+        fit_records, dev_records, held_out = list(records), [], []
     distilled = 0
     if config.teacher:
         fit_records, distilled = distillation_set(config, corpus_dir, fit_records)
@@ -116,7 +130,7 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
         "teacher": teacher_info(config.teacher),
         "versions": library_versions(),
         "git_commit": git_commit(),
-        "eval_split": "sections whose sha1 % 5 == 0 (training.splits.in_eval_split)",
+        "eval_split": EVAL_SPLIT if config.holdout else None,
     }
     path = labeler.save(out_dir, training, metrics)
     # The link model beside it, on its own vectors, where the corpus or the stored links have any

@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import write_corpus
 from argmine.training.config import TrainConfig
 from argmine.training.evaluate import run_evaluation
@@ -84,3 +86,38 @@ def test_compare_scores_saved_models_on_the_held_out_sections(tmp_path: Path):
     config = json.loads((model / "config.json").read_text())
     assert set(config["temperatures"]) <= {"role", "stance", "risk"}
     assert "calibration" in json.loads((model / "metrics.json").read_text())
+
+
+@pytest.mark.slow
+def test_a_model_trained_with_holdout_false_sees_every_sentence_and_is_measured_by_its_twin(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from argmine.cli import app
+    from argmine.training.config import TrainConfig
+    from argmine.training.corpus import load_corpus
+    from argmine.training.train import train
+
+    corpus = write_corpus(tmp_path / "annotations", sources={"tiny-a": "seed", "tiny-b": "authored"})
+    tiny = {"max_steps": 1, "epochs": 1, "batch_size": 4, "device": "cpu", "precision": "fp32"}
+    refit = train(TrainConfig(**tiny, holdout=False), corpus, tmp_path / "refit", progress=False)
+    twin = train(TrainConfig(**tiny), corpus, tmp_path / "twin", progress=False)
+    training = json.loads((refit.path / "training.json").read_text())
+    n = len(load_corpus(corpus))
+    assert training["corpus"]["splits"] == {"train": n, "dev": 0, "eval": 0, "unlabelled": 0}
+    assert refit.metrics == {} and twin.metrics  # the twin is scored on the sections it left out
+    assert "`holdout: false`" in (refit.path / "README.md").read_text()
+
+    runner = CliRunner()
+    compared = runner.invoke(app, ["compare", f"refit={refit.path}", "--annotations", str(corpus)])
+    assert compared.exit_code == 1 and "held-out twins" in compared.output
+    alone = runner.invoke(app, ["calibrate", str(refit.path), "--annotations", str(corpus)])
+    assert alone.exit_code == 1 and "--twin" in alone.output
+    wrong = runner.invoke(app, ["calibrate", str(refit.path), "--twin", str(refit.path), "--annotations", str(corpus)])
+    assert wrong.exit_code == 1
+    done = runner.invoke(app, ["calibrate", str(refit.path), "--twin", str(twin.path), "--annotations", str(corpus),
+                               "--write"])
+    assert done.exit_code == 0, done.output
+    metrics = json.loads((refit.path / "metrics.json").read_text())
+    assert metrics["calibration"]["model"] == str(twin.path)
+    assert metrics["twin"]["version"] == json.loads((twin.path / "training.json").read_text())["version"]
+    assert "Its held-out twin" in (refit.path / "README.md").read_text()
