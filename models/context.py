@@ -40,6 +40,15 @@ def in_context(texts: Sequence[str], window: int = MAX_WINDOW) -> list[InContext
             for i, text in enumerate(texts)]
 
 
+def reading_key(item: SentenceInput, window: int) -> str:
+    """What a model reading ``window`` neighbours a side sees of ``item``, as one string: the
+    same sentence beside other neighbours is another reading (its vector differs)."""
+    if isinstance(item, str) or window <= 0:
+        return text_of(item)
+    before, after = item.parts(window)
+    return f"{before}\x1f{item.text}\x1f{after}" if before or after else item.text
+
+
 def text_of(item: SentenceInput) -> str:
     return item if isinstance(item, str) else item.text
 

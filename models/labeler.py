@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from argmine.models import artifacts
 from argmine.models.card import render_card
-from argmine.models.context import InContext, SentenceInput, in_context, text_of
+from argmine.models.context import InContext, SentenceInput, in_context, reading_key, text_of
 from argmine.models.encoder import DEFAULT_BASE, base_model_path
 from argmine.models.inference import (CPU_BATCH_TOKENS, Encoded, Engine, InferenceSettings, encode, pad_batch,
                                       plan_batches, prefix_mask, resolve_bf16)
@@ -346,15 +346,15 @@ class SentenceLabeler:
     def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
         """The pooled, L2-normalised embedding of each sentence of one document (``texts`` in reading order).
 
-        Sentences labelled lately by ``predict`` come from that forward pass; the others
-        are encoded now, each beside its neighbours in ``texts``, as labelling the
-        document would read them.
+        Sentences labelled lately by ``predict`` beside the same neighbours come from that
+        forward pass; the others are encoded now, each beside its neighbours in ``texts``,
+        as labelling the document would read them.
         """
-        keys = [normalize(t) for t in texts]
+        items = in_context([normalize(t) for t in texts])
+        keys = [reading_key(item, self.context_window) for item in items]
         found = self._recent().get(keys)
         missing = [k for k, v in enumerate(found) if v is None]
         if missing:
-            items = in_context(keys)
             _, vectors = self._engine().predict_with_vectors([items[k] for k in missing])
             self._recent().put([keys[k] for k in missing], vectors)
             for k, vector in zip(missing, vectors):
@@ -366,16 +366,17 @@ class SentenceLabeler:
     # ``predict`` in two steps, so a pipeline can tokenize the next inputs on another
     # thread (the tokenizer runs without the GIL) while the network runs these.
     def encode(self, items: Sequence[SentenceInput]) -> tuple[list[str], list[Encoded]]:
-        """The inputs as ``predict`` feeds them to the network: their sentences and token ids."""
+        """The inputs as ``predict`` feeds them to the network: what it reads of each
+        (``context.reading_key``, how its vector is kept) and their token ids."""
         normalized = [_normalized(item) for item in items]
-        return [text_of(item) for item in normalized], self._engine().encode(normalized)
+        return [reading_key(item, self.context_window) for item in normalized], self._engine().encode(normalized)
 
     def predict_encoded(self, encoded: tuple[list[str], list[Encoded]]) -> list[SentenceLabels]:
         """``predict`` of the inputs ``encode`` returned these for; keeps their vectors as ``predict`` does."""
-        texts, ids = encoded
+        keys, ids = encoded
         probs, vectors = self._engine().run(ids, vectors=True)
         assert vectors is not None
-        self._recent().put(texts, vectors)
+        self._recent().put(keys, vectors)
         return labels_from_proba(probs)
 
     def logits(self, items: Sequence[SentenceInput]) -> dict[str, np.ndarray]:

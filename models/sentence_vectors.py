@@ -44,12 +44,13 @@ class SentenceVectors(Protocol):
 
 
 class RecentVectors:
-    """The pooled vectors of the sentences a labeler read last, by (normalised) text.
+    """The pooled vectors of the sentences a labeler read last, by what it read of each
+    (``context.reading_key``: the normalised sentence beside its neighbours).
 
     Labelling fills it as a side effect of the forward pass; the link model reads it
     right after, for the same sentences. Bounded: a long-running service labels new
     text forever. Thread-safe: the service's batcher thread writes while request
-    handlers read. A text read twice in different contexts keeps its latest vector.
+    handlers read.
     """
 
     # 32,768 vectors: 48 MB at MiniLM's 384 dims, 96 MB at mpnet's 768. A batch chunk

@@ -92,3 +92,18 @@ def test_links_eval_reads_a_saved_models_roles_in_context(context_model, tmp_pat
     for head in ("role", "stance"):
         np.testing.assert_allclose(proba[head], expected[head], atol=1e-5)
     assert not np.allclose(proba["role"][0], proba["role"][1], atol=1e-6)
+
+
+def test_link_vectors_of_a_sentence_are_those_of_its_own_neighbours(context_model, tmp_path):
+    from argmine.models.context import in_context
+
+    path = context_model.save(tmp_path / "m", training={"version": "ctx-vectors"}, metrics={})
+    labeler = SentenceLabeler.load(path)
+    shared = "The portal changed nothing for most people."
+    doc_a = ["Hackers could manipulate online votes.", shared, "Turnout fell."]
+    doc_b = ["In 2023 the portal received 12,000 petitions.", shared, "NGOs organise online."]
+    labeler.predict(in_context(doc_a))  # keeps doc A's vectors, the shared sentence's among them
+    in_b = labeler.sentence_vectors(doc_b)
+    expected = SentenceLabeler.load(path).sentence_vectors(doc_b)
+    np.testing.assert_allclose(in_b, expected, atol=1e-4)
+    assert not np.allclose(in_b[1], labeler.sentence_vectors(doc_a)[1], atol=1e-4)
