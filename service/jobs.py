@@ -170,6 +170,8 @@ class JobManager:
             raise CorpusError(problems)
         base = load_config(self.settings.train_config) if self.settings.train_config else TrainConfig()
         config = TrainConfig.model_validate({**base.model_dump(), **(overrides or {})})  # refuses unknown keys
+        # New models are compared with the active one on the held-out sections (``TrainRequest``).
+        config.holdout = True
         job_id = uuid.uuid4().hex
         entry = self._running[job_id] = _Running()  # claimed before any await: two POSTs cannot both start
         try:

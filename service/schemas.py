@@ -356,6 +356,16 @@ class TrainRequest(Strict):
             return TrainConfig.model_validate_json(json.dumps(_json_numbers(value)), strict=True)
         return value
 
+    @field_validator("config")
+    @classmethod
+    def _held_out(cls, value: TrainConfig) -> TrainConfig:
+        """The service activates a new model only if it beats the active one on the held-out
+        sections, so it never trains on them."""
+        if not value.holdout:
+            raise ValueError("holdout: false is for `argmine train`; the service compares each new model with the "
+                             "active one on the held-out sections, so it never trains on them")
+        return value
+
     def overrides(self) -> dict[str, Any]:
         return self.config.model_dump(exclude_unset=True)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from argmine.models.labeler import ProgressCallback, SentenceLabeler, record_input
 from argmine.training.config import TrainConfig
+from argmine.models.context import in_context
 from argmine.training.corpus import fingerprint, load_corpus
 from argmine.training.link_train import train_links, user_link_data
 from argmine.training.metrics import predictions_from_proba, report_by_source
@@ -29,14 +30,56 @@ class TrainResult:
     links: dict[str, Any] | None = None  # what the link model learned from (links/data.json); None: no link model
 
 
+# Stored sentences at most this many characters apart (the whitespace between two sentences of
+# one segmentation) are neighbours: the store keeps annotated spans, not whole documents.
+NEIGHBOUR_GAP = 4
+
+
 def user_records(annotations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Annotations stored through the service, shaped like corpus records."""
+    """Annotations stored through the service, shaped like corpus records.
+
+    Each is read beside the stored sentences next to it in its document
+    (``stored_neighbours``), as the models read documents; one without a document
+    or an annotated neighbour is read alone.
+    """
+    neighbours = stored_neighbours(annotations)
     out = []
     for a in annotations:
         group = a.get("doc_id") or hashlib.sha1(a["text"].encode()).hexdigest()[:12]
         out.append({"doc_id": a.get("doc_id") or "user", "text": a["text"], "role": a["role"], "stance": a["stance"],
-                    "risk": bool(a["risk"]), "source": "user", "section": f"user#{group}"})
+                    "risk": bool(a["risk"]), "source": "user", "section": f"user#{group}",
+                    **neighbours.get(_span(a), {})})
     return out
+
+
+# Stored sentences at most this many characters apart (the whitespace between two sentences of
+# one segmentation) are neighbours: the store keeps annotated spans, not whole documents.
+NEIGHBOUR_GAP = 4
+Span = tuple[str, int, int]
+
+
+def _span(a: dict[str, Any]) -> Span | None:
+    if a.get("doc_id") is None or a.get("start") is None or a.get("end") is None:
+        return None
+    return str(a["doc_id"]), int(a["start"]), int(a["end"])
+
+
+def stored_neighbours(annotations: Sequence[dict[str, Any]]) -> dict[Span, dict[str, list[str]]]:
+    """``before``/``after`` per stored span: the texts of the spans adjacent to it in its document,
+    within runs of spans at most ``NEIGHBOUR_GAP`` characters apart."""
+    texts: dict[Span, str] = {}
+    for a in annotations:  # a later annotation of a span gives its text
+        span = _span(a)
+        if span is not None:
+            texts[span] = a["text"]
+    runs: list[list[Span]] = []
+    for span in sorted(texts):
+        last = runs[-1][-1] if runs else None
+        if last is None or span[0] != last[0] or not 0 <= span[1] - last[2] <= NEIGHBOUR_GAP:
+            runs.append([])
+        runs[-1].append(span)
+    return {span: {"before": list(item.before), "after": list(item.after)}
+            for run in runs for span, item in zip(run, in_context([texts[s] for s in run]))}
 
 
 def evaluate_on(labeler: SentenceLabeler, records: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -84,6 +84,8 @@ CASES = [
      422, "validation_error", "config.dropout"),
     ("unknown training key", "post", "/v1/train", {"json": {"config": {"epochz": 3}}, "headers": AUTH},
      422, "validation_error", "epochz"),
+    ("training on the held-out sections", "post", "/v1/train", {"json": {"config": {"holdout": False}},
+                                                                 "headers": AUTH}, 422, "validation_error", "holdout"),
     ("unknown model version", "post", "/v1/models/nope/activate", {"headers": AUTH}, 404, "not_found", "'nope'"),
     ("unknown job", "get", "/v1/jobs/nope", {}, 404, "not_found", "'nope'"),
     ("unknown route", "get", "/v2/label", {}, 404, "not_found", "Not Found"),
