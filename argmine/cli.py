@@ -150,6 +150,9 @@ def eval_command(
     modes: str = typer.Option("seed,documents", help="seed: folds grouped by paragraph, real sentences reported "
                               "apart; documents: leave-documents-out over the authored documents."),
     links: bool = typer.Option(False, "--links", help="Also evaluate links (as `argmine links eval`)."),
+    predictions: Optional[Path] = typer.Option(None, "--predictions", help="Also write every sentence's "
+                                               "out-of-fold probabilities as JSONL (for error analysis, or "
+                                               "`argmine links eval --roles-from`)."),
 ) -> None:
     """Grouped cross-validation of baselines and fine-tuned models; writes EVALUATION.md."""
     from argmine.training.config import load_config
@@ -165,10 +168,11 @@ def eval_command(
     cfg = load_config(config, overrides)
     try:
         results = run_evaluation(annotations, cfg, folds, out, json_out,
-                                 [s.strip() for s in systems.split(",") if s.strip()], chosen_modes)
+                                 [s.strip() for s in systems.split(",") if s.strip()], chosen_modes,
+                                 predictions_out=predictions)
     except ValueError as exc:
         fail(str(exc))
-    typer.echo(f"wrote {out} and {json_out}")
+    typer.echo(f"wrote {out} and {json_out}" + (f" and {predictions}" if predictions else ""))
     if links:  # argmine/links_cli.py
         from argmine.links_cli import evaluate_links
 

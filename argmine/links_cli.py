@@ -73,32 +73,46 @@ def eval_links(
     roles_model: Optional[Path] = typer.Option(None, "--roles-model", help="Take predicted roles from this saved "
                                                "sentence model (trained on all data: optimistic) instead of an "
                                                "out-of-fold frozen-vector LR."),
+    roles_from: Optional[Path] = typer.Option(None, "--roles-from", help="Take predicted roles from out-of-fold "
+                                              "predictions written by `argmine eval --predictions` (a fine-tuned "
+                                              "model per fold) instead of the frozen-vector LR."),
+    roles_system: Optional[str] = typer.Option(None, "--roles-system", help="Which system of --roles-from "
+                                               "(needed when the file holds several)."),
     overrides: list[str] = typer.Option([], "--set", help="LinkModel setting: --set C=0.1"),
 ) -> None:
     """Cross-validated link P/R/F1 against no-link and nearest-preceding-claim; prints and writes the table."""
+    if roles_from is not None and roles_model is not None:
+        _fail("--roles-from and --roles-model each give the predicted roles: choose one")
     groupings = [g.strip() for g in grouping.split(",") if g.strip()]
     if not groupings or any(g not in ("document", "paragraph") for g in groupings):
         _fail(f"--grouping {grouping!r}: choose from document, paragraph")
-    evaluate_links(annotations, folds, groupings, out, json_out, roles_model, _settings(overrides))
+    evaluate_links(annotations, folds, groupings, out, json_out, roles_model, _settings(overrides), roles_from,
+                   roles_system)
 
 
 def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Path, json_out: Path,
-                   roles_model: Optional[Path] = None, settings: Optional[dict] = None) -> None:
+                   roles_model: Optional[Path] = None, settings: Optional[dict] = None,
+                   roles_from: Optional[Path] = None, roles_system: Optional[str] = None) -> None:
     """Run the link evaluation, print its table, write the '## Links' section and the JSON (also `argmine eval --links`)."""
     from argmine.models.links import LinkModelError
     from argmine.training.corpus import CorpusError
     from argmine.training.links_eval import (LinkEvaluationError, frozen_role_model, labeler_role_model,
-                                             render_links_section, run_link_evaluation, write_json,
-                                             write_links_section)
+                                             predictions_role_model, render_links_section, run_link_evaluation,
+                                             write_json, write_links_section)
 
     from argmine.models.artifacts import ModelFormatError
 
     try:
-        role_model, vectors = labeler_role_model(roles_model) if roles_model else (frozen_role_model, None)
+        name = "frozen_lr"
+        role_model, vectors = frozen_role_model, None
+        if roles_model:
+            (role_model, vectors), name = labeler_role_model(roles_model), f"saved model {roles_model}"
+        elif roles_from:
+            role_model, system = predictions_role_model(roles_from, roles_system)
+            name = f"out-of-fold {system} ({roles_from})"
         results = run_link_evaluation(annotations, folds, groupings, role_model,  # type: ignore[arg-type]
-                                      f"saved model {roles_model}" if roles_model else "frozen_lr", settings,
-                                      vectors=vectors)
-    except (CorpusError, LinkModelError, LinkEvaluationError, ModelFormatError) as exc:
+                                      name, settings, vectors=vectors)
+    except (CorpusError, LinkModelError, LinkEvaluationError, ModelFormatError, OSError, ValueError, KeyError) as exc:
         _fail(str(exc))
     command = "argmine " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 1 else "argmine links eval"
     section = render_links_section(results, command)

@@ -192,14 +192,36 @@ def with_teachers(names: Sequence[str], available: dict[str, System]) -> list[Sy
     return ordered
 
 
+def prediction_rows(records: Records, pooled: dict[str, Pooled], mode: str) -> list[dict[str, Any]]:
+    """One row per system and tested sentence: its out-of-fold probabilities, to read errors by,
+    or to take roles from that no model saw the labels of (``argmine links eval --roles-from``)."""
+    rows = []
+    for system, found in pooled.items():
+        if found.probs is None:
+            continue
+        for i, r in enumerate(records):
+            if not found.tested[i]:
+                continue
+            rows.append({"system": system, "mode": mode, "fold": found.fold[i], "doc_id": r["doc_id"],
+                         "sent_id": r["sent_id"], "source": r["source"], "text": r["text"],
+                         "gold": {h: gold([r], h)[0] for h in HEADS},
+                         "probabilities": {h: {label: round(float(p), 5) for label, p in zip(labels, found.probs[h][i])}
+                                           for h, labels in HEADS.items()}})
+    return rows
+
+
 def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path, json_out: Path,
-                   names: Sequence[str], modes: Sequence[str] = ("seed", "documents")) -> dict[str, Any]:
+                   names: Sequence[str], modes: Sequence[str] = ("seed", "documents"),
+                   predictions_out: Path | None = None) -> dict[str, Any]:
     """Cross-validates ``names`` (plus their teachers) and writes the report.
 
     ``seed``: folds grouped by paragraph over every sentence, reported per source
     (the real-sentence numbers). ``documents``: leave-documents-out over the
     authored documents, how a model carries to a new document of a new register.
+    ``predictions_out``: the out-of-fold probabilities of each sentence as JSONL
+    (``prediction_rows``), for the systems that give probabilities.
     """
+    predictions: list[dict[str, Any]] = []
     started = time.time()
     records = load_corpus(corpus_dir, sources=("seed", "authored"))
     available = systems(config, corpus_dir)
@@ -220,18 +242,23 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
     }
     if "seed" in modes:
         pooled = cross_validate(records, chosen, grouped_folds(records, folds, config.seed))
+        predictions += prediction_rows(records, pooled, "seed")
         for system in chosen:
             results["results"][system.name] = report_by_source(records, pooled[system.name].labels)
             if pooled[system.name].probs is not None:
                 results["calibration"][system.name] = calibration_report(records, pooled[system.name])
     if "documents" in modes:
         pooled = cross_validate(records, chosen, document_folds(records, folds, config.seed), "leave-documents-out")
+        predictions += prediction_rows(records, pooled, "documents")
         for system in chosen:
             index = [i for i, tested in enumerate(pooled[system.name].tested) if tested]
             subset = [records[i] for i in index]
             labels = {h: [v[i] for i in index] for h, v in pooled[system.name].labels.items()}
             results["documents"][system.name] = report_by_source(subset, labels).get("authored")
     results["seconds"] = round(time.time() - started, 1)
+    if predictions_out is not None:
+        predictions_out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in predictions),
+                                   encoding="utf-8")
     json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     out.write_text(keep_links_section(out, render_markdown(results, records)), encoding="utf-8")
     return results

@@ -116,6 +116,34 @@ def fixed_role_model(predict_proba: ProbaFn) -> RoleModel:
     return lambda records: predict_proba
 
 
+def predictions_role_model(path: Path, system: str | None = None, mode: str = "seed") -> tuple[RoleModel, str]:
+    """Roles and stances from out-of-fold probabilities written by ``argmine eval --predictions``:
+    a fine-tuned sentence model per fold, none of which saw the sentence it predicts. Not refitted
+    per link fold (the file already holds one prediction per sentence). Returns the model and the
+    system's name; ``system`` may be left out when the file holds one system with probabilities."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("mode") == mode]
+    found = sorted({r["system"] for r in rows})
+    if system is None:
+        if len(found) != 1:
+            raise LinkEvaluationError(f"{path} holds {mode}-mode predictions of {found or 'no system'}; "
+                                      "choose one with --roles-system")
+        system = found[0]
+    elif system not in found:
+        raise LinkEvaluationError(f"{path} holds no {mode}-mode predictions of {system!r}; it has {found}")
+    table = {(r["doc_id"], r["sent_id"]): r["probabilities"] for r in rows if r["system"] == system}
+
+    def predict(items: Records) -> dict[str, np.ndarray]:
+        missing = [(r["doc_id"], r["sent_id"]) for r in items if (r["doc_id"], r["sent_id"]) not in table]
+        if missing:
+            raise LinkEvaluationError(f"{path} has no prediction for {len(missing)} sentence(s), e.g. {missing[0]}: "
+                                      "write it with `argmine eval --predictions` over this corpus")
+        return {head: np.array([[table[(r["doc_id"], r["sent_id"])][head][label] for label in labels] for r in items],
+                               dtype=np.float32) for head, labels in (("role", ROLES), ("stance", STANCES))}
+
+    return fixed_role_model(predict), system
+
+
 def labeler_role_model(model_dir: Path) -> tuple[RoleModel, SentenceVectors]:
     """A saved sentence model's roles and stances, and its own vectors for the link features."""
     from argmine.models.labeler import SentenceLabeler, record_input

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from argmine.cli import app
 from argmine.models.link_features import LinkDocument
 from argmine.models.links import Link
+from argmine.models.scheme import ROLES
 from argmine.training.config import TrainConfig
 from argmine.training.links_eval import nearest_preceding_claim, write_links_section
 from argmine.training.train import train
@@ -121,3 +122,30 @@ def test_link_agreement_counts_pairs_links_and_types(tiny_linked_corpus: Path, t
     # tiny-a only (the second pass's document): 5 arguing sentences, 20 ordered pairs; 2 of 3 links shared.
     assert "1 documents, 20 ordered pairs" in result.output and "first 2, second 3, both 2" in result.output
     assert "F1 (second vs first) 0.800" in result.output and "typed F1 0.400" in result.output
+
+
+@pytest.mark.slow
+def test_links_eval_takes_roles_from_out_of_fold_predictions_of_argmine_eval(tmp_path: Path):
+    root = write_link_corpus(tmp_path / "annotations", n_docs=6, paragraphs=2)
+    predictions = tmp_path / "oof.jsonl"
+    result = runner.invoke(app, ["eval", "--annotations", str(root), "--folds", "2", "--systems", "finetuned,tfidf_lr",
+                                 "--modes", "seed", "--out", str(tmp_path / "E.md"), "--json", str(tmp_path / "e.json"),
+                                 "--predictions", str(predictions), "--set", "max_steps=1", "--set", "epochs=1",
+                                 "--set", "batch_size=8", "--set", "device=cpu"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in predictions.read_text().splitlines()]
+    n = sum(1 for p in root.glob("*.jsonl") for _ in p.open())
+    assert {r["system"] for r in rows} == {"finetuned"} and len(rows) == n  # tfidf_lr gives no probabilities
+    row = rows[0]
+    assert set(row["probabilities"]) == {"role", "stance", "risk"} and row["fold"] in (0, 1)
+    assert abs(sum(row["probabilities"]["role"].values()) - 1) < 1e-3 and row["gold"]["role"] in ROLES
+
+    out = ["--annotations", str(root), "--folds", "2", "--grouping", "document", "--out", str(tmp_path / "L.md"),
+           "--json", str(tmp_path / "links.json")]
+    result = runner.invoke(app, ["links", "eval", *out, "--roles-from", str(predictions)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "links.json").read_text())["role_model"].startswith("out-of-fold finetuned")
+    wrong = runner.invoke(app, ["links", "eval", *out, "--roles-from", str(predictions), "--roles-system", "accurate"])
+    assert wrong.exit_code == 1 and "no seed-mode predictions of 'accurate'" in wrong.output
+    both = runner.invoke(app, ["links", "eval", *out, "--roles-from", str(predictions), "--roles-model", str(tmp_path)])
+    assert both.exit_code == 1 and "choose one" in both.output
