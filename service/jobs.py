@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from argmine.service import training_worker
+from argmine.service.training_worker import HELD_OUT
 from argmine.service.db import JobRow, as_aware, utcnow
 from argmine.service.leases import Acquired, Leases
 from argmine.service.link_store import LinkStore
@@ -60,7 +61,7 @@ class JobFinished(RuntimeError):
 
 
 def decide(metrics: dict[str, Any], baseline: dict[str, Any], *, force: bool, version: str,
-           baseline_version: str, active_version: str) -> tuple[bool, str]:
+           baseline_version: str, active_version: str, compared_on: str = HELD_OUT) -> tuple[bool, str]:
     """Whether a freshly trained model replaces the active one, and why, in words."""
     if force:
         return True, "activated: forced by the request"
@@ -69,13 +70,14 @@ def decide(metrics: dict[str, Any], baseline: dict[str, Any], *, force: bool, ve
                        f"while training; POST /v1/models/{version}/activate to use it")
     new, old = summarize(metrics), summarize(baseline)
     if new is None or old is None:
-        return False, ("not activated: the evaluation split is empty, so the models cannot be compared; "
-                       "add annotations or retrain with force")
+        return False, (f"not activated: nothing to compare the models on ({compared_on}: none), so they cannot "
+                       "be compared; add annotations, or retrain with force")
+    where = f"{new['n']} evaluation sentences" + ("" if compared_on == HELD_OUT else f" ({compared_on})")
     if new["mean_macro_f1"] >= old["mean_macro_f1"]:
         return True, (f"activated: mean macro-F1 {new['mean_macro_f1']:.4f} is not worse than "
-                      f"{old['mean_macro_f1']:.4f} of {baseline_version} on {new['n']} evaluation sentences")
+                      f"{old['mean_macro_f1']:.4f} of {baseline_version} on {where}")
     return False, (f"not activated: mean macro-F1 {new['mean_macro_f1']:.4f} is worse than "
-                   f"{old['mean_macro_f1']:.4f} of {baseline_version} on {new['n']} evaluation sentences; "
+                   f"{old['mean_macro_f1']:.4f} of {baseline_version} on {where}; "
                    f"POST /v1/models/{version}/activate to use it anyway")
 
 
@@ -309,7 +311,8 @@ class JobManager:
         info = await asyncio.to_thread(self.registry.add, entry.staging, result["version"])
         activate, decision = decide(result["metrics"], result["baseline_metrics"], force=row.force,
                                     version=info.version, baseline_version=row.baseline_version or "",
-                                    active_version=self.model.version)
+                                    active_version=self.model.version,
+                                    compared_on=result.get("compared_on", HELD_OUT))
         if activate:
             try:
                 await self.model.activate(info.version, by=f"job {job_id}")

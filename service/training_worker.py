@@ -83,6 +83,23 @@ def run(spec: JobSpec) -> None:
         raise SystemExit(1) from None
 
 
+HELD_OUT = "held-out sections"
+
+
+def comparison_records(held_out: list[dict[str, Any]], baseline_dir: Path) -> tuple[list[dict[str, Any]], str]:
+    """What the new model and the active one are compared on, and its name.
+
+    A model shipped with ``holdout: false`` learnt the corpus's held-out sections; only the
+    stored annotations among them are new to it, so both are compared on those alone.
+    """
+    from argmine.training.train import trained_on_held_out
+
+    if not trained_on_held_out(baseline_dir):
+        return held_out, HELD_OUT
+    return ([r for r in held_out if r["source"] == "user"],
+            "held-out stored annotations only: the active model was trained on the corpus's held-out sections")
+
+
 def _train(spec: JobSpec, progress: _Progress) -> None:
     from argmine.training.corpus import CorpusError, validate
 
@@ -111,12 +128,15 @@ def _train(spec: JobSpec, progress: _Progress) -> None:
     result = train(config, spec.corpus_dir, spec.staging_dir, extra=annotations, progress=False, callback=on_step,
                    extra_links=links)
     progress("evaluating", 0.9, force=True)
+    held_out, compared_on = comparison_records(held_out, spec.baseline_dir)
+    metrics = result.metrics if compared_on == HELD_OUT else evaluate_on(result.labeler, held_out)
     baseline = evaluate_on(spec.baseline_loader(spec.baseline_dir), held_out)
     atomic_write_json(spec.job_dir / "result.json", {
         "version": result.labeler.version,
-        "metrics": result.metrics,
+        "metrics": metrics,
         "baseline_metrics": baseline,
         "eval_records": len(held_out),
+        "compared_on": compared_on,
         "links": result.links,
     })
     progress("done", 1.0, force=True)

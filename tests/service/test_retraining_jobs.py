@@ -162,3 +162,24 @@ def test_a_new_model_is_activated_only_if_not_worse_unless_forced(new, old, forc
 def test_without_evaluation_records_nothing_is_activated_unless_forced():
     assert decide({}, {}, force=False, version="v", baseline_version="b", active_version="b")[0] is False
     assert decide({}, {}, force=True, version="v", baseline_version="b", active_version="b")[0] is True
+
+
+def test_against_a_model_trained_on_the_held_out_sections_only_stored_annotations_compare(tmp_path):
+    import json
+
+    from argmine.service.training_worker import HELD_OUT, comparison_records
+
+    held_out = [{"text": "a", "source": "seed"}, {"text": "b", "source": "user"}, {"text": "c", "source": "authored"}]
+    twin, shipped = tmp_path / "twin", tmp_path / "shipped"
+    for path, holdout in ((twin, True), (shipped, False)):
+        path.mkdir()
+        (path / "training.json").write_text(json.dumps({"config": {"holdout": holdout}}))
+    assert comparison_records(held_out, twin) == (held_out, HELD_OUT)
+    assert comparison_records(held_out, tmp_path / "fake") == (held_out, HELD_OUT)  # no training record
+    records, where = comparison_records(held_out, shipped)
+    assert records == [held_out[1]] and "stored annotations only" in where
+    activate, why = decide(_metrics(0.7), _metrics(0.6), force=False, version="v", baseline_version="b",
+                           active_version="b", compared_on=where)
+    assert activate and "stored annotations only" in why
+    nothing = decide({}, {}, force=False, version="v", baseline_version="b", active_version="b", compared_on=where)
+    assert nothing[0] is False and "stored annotations only" in nothing[1]
