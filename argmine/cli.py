@@ -205,6 +205,29 @@ def compare_command(
         typer.echo(row)
 
 
+@app.command("agree")
+def agree_command(
+    models: list[str] = typer.Argument(..., help="Two model directories or shipped names, optionally NAME=DIR."),
+    annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
+) -> None:
+    """How often two models give the same labels on the corpus's unlabelled text (no gold needed)."""
+    from argmine.training.evaluate import model_agreement
+
+    chosen: dict[str, Path] = {}
+    for spec in models:
+        name, sep, path = spec.partition("=")
+        chosen[name] = Path(path) if sep else SHIPPED_MODELS.get(spec, Path(spec))
+    try:
+        report = model_agreement(annotations, chosen)
+    except ValueError as exc:
+        fail(str(exc))
+    a, b = chosen
+    typer.echo(f"{report['n']} unlabelled sentences of {annotations}/unlabelled, read in context")
+    typer.echo(f"| head | agreement | {a} | {b} |\n|---|---|---|---|")
+    for head, r in report["heads"].items():
+        typer.echo(f"| {head} | {r['agreement']:.3f} | {r[a]} | {r[b]} |")
+
+
 @app.command("calibrate")
 def calibrate_command(
     model: str = typer.Argument(..., help="A model directory or a shipped name (default, accurate)."),

@@ -264,6 +264,29 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
     return results
 
 
+def model_agreement(corpus_dir: Path, models: dict[str, Path]) -> dict[str, Any]:
+    """How often two saved models give the same label, per head, on the unlabelled text of the corpus
+    (``<corpus>/unlabelled/``, read in context), with each one's label counts: whether a retrained model
+    (a ``holdout: false`` refit beside its twin, say) is the old one plus data or another model."""
+    from collections import Counter
+
+    from argmine.models.labeler import SentenceLabeler
+    from argmine.training.distill import unlabelled_records
+
+    if len(models) != 2:
+        raise ValueError(f"agreement takes two models, got {len(models)}")
+    records = unlabelled_records(corpus_dir)
+    if not records:
+        raise ValueError(f"no unlabelled text to compare on: {corpus_dir}/unlabelled/*.txt")
+    items = [record_input(r) for r in records]
+    labels = {name: SentenceLabeler.load(path).predict(items) for name, path in models.items()}
+    (a, first), (b, second) = labels.items()
+    return {"n": len(items), "heads": {
+        head: {"agreement": sum(str(getattr(x, head)) == str(getattr(y, head)) for x, y in zip(first, second)) / len(items),
+               a: dict(Counter(str(getattr(x, head)) for x in first)),
+               b: dict(Counter(str(getattr(y, head)) for y in second))} for head in HEADS}}
+
+
 def held_out_comparison(corpus_dir: Path, models: dict[str, Path]) -> dict[str, Any]:
     """Saved models scored on the fixed held-out split (``training.splits.in_eval_split``),
     the sections every ``argmine train`` leaves out: models trained at different times on

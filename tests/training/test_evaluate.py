@@ -121,3 +121,30 @@ def test_a_model_trained_with_holdout_false_sees_every_sentence_and_is_measured_
     assert metrics["calibration"]["model"] == str(twin.path)
     assert metrics["twin"]["version"] == json.loads((twin.path / "training.json").read_text())["version"]
     assert "Its held-out twin" in (refit.path / "README.md").read_text()
+
+
+def test_agree_counts_how_often_two_models_label_the_unlabelled_text_alike(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from argmine.cli import app
+    from argmine.models.labeler import SentenceLabeler
+    from argmine.training.corpus import load_corpus
+
+    corpus = write_corpus(tmp_path / "annotations")
+    runner = CliRunner()
+    records = load_corpus(corpus)
+    saved = []
+    for name, seed in (("a", 1), ("b", 2)):
+        saved.append(SentenceLabeler(trainable_layers=1, epochs=1, max_steps=1, batch_size=4, device="cpu",
+                                     precision="fp32", seed=seed).fit(records, progress=False)
+                     .save(tmp_path / name, training={"version": name}))
+    missing = runner.invoke(app, ["agree", f"a={saved[0]}", f"b={saved[1]}", "--annotations", str(corpus)])
+    assert missing.exit_code == 1 and "no unlabelled text" in missing.output
+    (corpus / "unlabelled").mkdir()
+    (corpus / "unlabelled" / "u.txt").write_text("Online voting is safe. Turnout rose by 4%.\n\nHackers wait.\n")
+    result = runner.invoke(app, ["agree", f"a={saved[0]}", f"same={saved[0]}", "--annotations", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("3 unlabelled sentences")
+    assert "| role | 1.000 |" in result.output  # a model agrees with itself
+    other = runner.invoke(app, ["agree", f"a={saved[0]}", f"b={saved[1]}", "--annotations", str(corpus)])
+    assert other.exit_code == 0 and "| risk |" in other.output
