@@ -48,6 +48,8 @@ class ModelInfo:
     shipped: bool
     created: str | None
     metrics: dict[str, Any]
+    # False for a model trained on the evaluation split too (``holdout: false``): it has no held-out metrics.
+    held_out: bool = True
 
 
 def summarize(metrics: dict[str, Any]) -> dict[str, Any] | None:
@@ -91,7 +93,8 @@ def atomic_write_json(path: Path, data: Any) -> None:
 def read_info(path: Path, shipped: bool = False) -> ModelInfo:
     training = _read_json(path / "training.json")
     version = training.get("version") or path.name
-    return ModelInfo(version, path, shipped, training.get("created"), _read_json(path / "metrics.json"))
+    held_out = not (isinstance(training.get("config"), dict) and training["config"].get("holdout") is False)
+    return ModelInfo(version, path, shipped, training.get("created"), _read_json(path / "metrics.json"), held_out)
 
 
 class Registry:

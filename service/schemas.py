@@ -330,6 +330,8 @@ class ModelOut(BaseModel):
     created: str | None
     metrics: dict[str, Any] | None = Field(description="Macro-F1 per head and their mean on the model's own "
                                                        "evaluation split, as measured when it was trained.")
+    held_out: bool = Field(True, description="False for a model trained on the evaluation split too (`holdout: "
+                                             "false`, as the shipped default): it has no held-out metrics.")
 
 
 class ModelsOut(BaseModel):

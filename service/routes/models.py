@@ -18,7 +18,7 @@ def list_models(services: Services = Depends(get_services)) -> dict[str, Any]:
     active = services.model.version
     return {"active": active, "models": [
         {"version": m.version, "shipped": m.shipped, "active": m.version == active, "created": m.created,
-         "metrics": summarize(m.metrics)} for m in services.registry.versions()]}
+         "metrics": summarize(m.metrics), "held_out": m.held_out} for m in services.registry.versions()]}
 
 
 @router.post("/v1/models/{version}/activate", response_model=ActivateOut,

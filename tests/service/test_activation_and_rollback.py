@@ -49,6 +49,10 @@ def _models(tmp_path: Path) -> None:
     write_fake_model(root / "v2", "v2", mean_f1=0.6, created="2024-02-01T00:00:00+00:00")
     write_fake_model(root / "v3", "v3", mean_f1=0.7, created="2024-03-01T00:00:00+00:00")
     write_fake_model(root / "broken-1", "broken-1", created="2024-04-01T00:00:00+00:00")
+    refit = write_fake_model(root / "v4-refit", "v4-refit", created="2024-05-01T00:00:00+00:00")
+    (refit / "training.json").write_text(json.dumps({"version": "v4-refit", "created": "2024-05-01T00:00:00+00:00",
+                                                     "config": {"holdout": False}}))
+    (refit / "metrics.json").write_text(json.dumps({"twin": {"version": "v3", "metrics": {}}}))
 
 
 def test_activate_a_version_then_roll_back_and_the_choice_survives_restarts(tmp_path, database_url):
@@ -58,10 +62,13 @@ def test_activate_a_version_then_roll_back_and_the_choice_survives_restarts(tmp_
         listing = client.get("/v1/models").json()
         assert listing["active"] == "fake-1"
         trained = [m for m in listing["models"] if not m["shipped"]]  # after the real shipped models, if any
-        assert [m["version"] for m in trained] == ["v2", "v3", "broken-1"]
+        assert [m["version"] for m in trained] == ["v2", "v3", "broken-1", "v4-refit"]
         assert listing["models"][0]["version"] == "fake-1"
         assert listing["models"][0]["shipped"] and listing["models"][0]["active"]
         assert trained[1]["metrics"]["mean_macro_f1"] == 0.7
+        assert all(m["held_out"] for m in trained[:3])
+        refit = next(m for m in listing["models"] if m["version"] == "v4-refit")  # trained with holdout: false
+        assert refit["held_out"] is False and refit["metrics"] is None
 
         assert _served_version(client) == "fake-1"
         response = client.post("/v1/models/v3/activate", headers=AUTH)

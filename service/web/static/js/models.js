@@ -22,7 +22,9 @@ export function createModelsPage() {
         h("tbody", {}, data.models.map((m) => h("tr", {class: m.active ? "active" : "", dataset: {version: m.version}},
           h("th", {scope: "row"}, m.version, m.shipped ? " (shipped)" : "", m.active ? " ✓ active" : ""),
           h("td", {}, m.created ? m.created.slice(0, 19).replace("T", " ") : "–"),
-          HEADS.map((head) => h("td", {}, f1(m.metrics, head))),
+          m.held_out === false
+            ? h("td", {colspan: HEADS.length, class: "note"}, "trained on every labelled sentence: no held-out scores (its held-out twin's are in its model card)")
+            : HEADS.map((head) => h("td", {}, f1(m.metrics, head))),
           h("td", {}, m.active ? "" : h("button", {type: "button", onclick: () => activate(m.version)}, `Activate ${m.version}`)))))));
     } catch (err) {
       notify(`Could not list the models: ${err.message}`);
