@@ -183,6 +183,15 @@ def eval_command(
                    + (f"; temperatures {shipped}" if shipped else ""))
 
 
+def named_models(specs: list[str]) -> dict[str, Path]:
+    """``NAME=DIR``, a shipped name (default, accurate) or a directory, by the name to print."""
+    chosen: dict[str, Path] = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        chosen[name] = Path(path) if sep else SHIPPED_MODELS.get(spec, Path(spec))
+    return chosen
+
+
 @app.command("compare")
 def compare_command(
     models: list[str] = typer.Argument(..., help="Model directories or shipped names (default, accurate), "
@@ -192,10 +201,7 @@ def compare_command(
     """Score saved models on the fixed held-out split that `argmine train` never trains on."""
     from argmine.training.evaluate import held_out_comparison, held_out_table
 
-    chosen: dict[str, Path] = {}
-    for spec in models:
-        name, sep, path = spec.partition("=")
-        chosen[name] = Path(path) if sep else SHIPPED_MODELS.get(spec, Path(spec))
+    chosen = named_models(models)
     try:
         comparison = held_out_comparison(annotations, chosen)
     except ValueError as exc:
@@ -213,10 +219,7 @@ def agree_command(
     """How often two models give the same labels on the corpus's unlabelled text (no gold needed)."""
     from argmine.training.evaluate import model_agreement
 
-    chosen: dict[str, Path] = {}
-    for spec in models:
-        name, sep, path = spec.partition("=")
-        chosen[name] = Path(path) if sep else SHIPPED_MODELS.get(spec, Path(spec))
+    chosen = named_models(models)
     try:
         report = model_agreement(annotations, chosen)
     except ValueError as exc:
