@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
+def trained_with_holdout(training: dict[str, Any]) -> bool:
+    """Whether a saved model's training record (``training.json``) held the evaluation split out:
+    ``holdout: false`` (every labelled sentence trained on) is the exception, so a record without it did."""
+    config = training.get("config")
+    return not (isinstance(config, dict) and config.get("holdout") is False)
+
+
 def render_card(config: dict[str, Any], training: dict[str, Any], metrics: dict[str, Any]) -> str:
     lines = [
         f"# argmine sentence classifier {training.get('version', '')}".rstrip(),
@@ -40,7 +47,7 @@ def render_card(config: dict[str, Any], training: dict[str, Any], metrics: dict[
         "",
         "## Metrics",
     ]
-    if training.get("config", {}).get("holdout", True) is False:
+    if not trained_with_holdout(training):
         lines += ["Trained on every labelled sentence (`holdout: false`), the fixed evaluation split included, "
                   "so no held-out split measures this model: the same recipe with the split held out is measured "
                   "in EVALUATION.md (`argmine compare`), and cross-validated there (`argmine eval`)."]

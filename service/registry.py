@@ -26,6 +26,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
+from argmine.models.card import trained_with_holdout
 from argmine.models.scheme import HEADS
 
 log = logging.getLogger("argmine.registry")
@@ -93,8 +94,8 @@ def atomic_write_json(path: Path, data: Any) -> None:
 def read_info(path: Path, shipped: bool = False) -> ModelInfo:
     training = _read_json(path / "training.json")
     version = training.get("version") or path.name
-    held_out = not (isinstance(training.get("config"), dict) and training["config"].get("holdout") is False)
-    return ModelInfo(version, path, shipped, training.get("created"), _read_json(path / "metrics.json"), held_out)
+    return ModelInfo(version, path, shipped, training.get("created"), _read_json(path / "metrics.json"),
+                     trained_with_holdout(training))
 
 
 class Registry:

@@ -51,7 +51,7 @@ class UserLinks:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
-def _sentences(annotations: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def stored_sentences(annotations: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The stored sentences of each document: one per span (the newest annotation of it), in offset order,
     a span overlapping an earlier one dropped (two segmentations of one text)."""
     spans: dict[str, dict[tuple[int, int], dict[str, Any]]] = {}
@@ -80,7 +80,7 @@ def user_link_data(annotations: Sequence[dict[str, Any]], links: Sequence[dict[s
     refuses those too). Only documents with a link kept are returned: like a corpus
     document without a links file, the others were not annotated for links.
     """
-    sentences = _sentences(annotations)
+    sentences = stored_sentences(annotations)
     newest: dict[tuple[str, int, int], dict[str, Any]] = {}
     for link in sorted(links, key=lambda l: (l.get("updated_at") or l.get("created_at") or "", l.get("id") or 0)):
         newest[(link["doc_id"], link["source_start"], link["source_end"])] = link

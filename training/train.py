@@ -13,11 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from argmine.models.card import trained_with_holdout
+from argmine.models.context import in_context
 from argmine.models.labeler import ProgressCallback, SentenceLabeler, record_input
 from argmine.training.config import TrainConfig
-from argmine.models.context import in_context
 from argmine.training.corpus import fingerprint, load_corpus
-from argmine.training.link_train import train_links, user_link_data
+from argmine.training.link_train import stored_sentences, train_links, user_link_data
 from argmine.training.metrics import predictions_from_proba, report_by_source
 from argmine.training.splits import dev_split, eval_split
 
@@ -28,11 +29,6 @@ class TrainResult:
     metrics: dict[str, Any]
     path: Path
     links: dict[str, Any] | None = None  # what the link model learned from (links/data.json); None: no link model
-
-
-# Stored sentences at most this many characters apart (the whitespace between two sentences of
-# one segmentation) are neighbours: the store keeps annotated spans, not whole documents.
-NEIGHBOUR_GAP = 4
 
 
 def user_records(annotations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -65,21 +61,20 @@ def _span(a: dict[str, Any]) -> Span | None:
 
 
 def stored_neighbours(annotations: Sequence[dict[str, Any]]) -> dict[Span, dict[str, list[str]]]:
-    """``before``/``after`` per stored span: the texts of the spans adjacent to it in its document,
-    within runs of spans at most ``NEIGHBOUR_GAP`` characters apart."""
-    texts: dict[Span, str] = {}
-    for a in annotations:  # a later annotation of a span gives its text
-        span = _span(a)
-        if span is not None:
-            texts[span] = a["text"]
-    runs: list[list[Span]] = []
-    for span in sorted(texts):
-        last = runs[-1][-1] if runs else None
-        if last is None or span[0] != last[0] or not 0 <= span[1] - last[2] <= NEIGHBOUR_GAP:
-            runs.append([])
-        runs[-1].append(span)
-    return {span: {"before": list(item.before), "after": list(item.after)}
-            for run in runs for span, item in zip(run, in_context([texts[s] for s in run]))}
+    """``before``/``after`` per stored span: the texts of the spans adjacent to it in its document
+    (``link_train.stored_sentences``), within runs of spans at most ``NEIGHBOUR_GAP`` characters apart."""
+    out: dict[Span, dict[str, list[str]]] = {}
+    for doc_id, sentences in stored_sentences(annotations).items():
+        runs: list[list[dict[str, Any]]] = []
+        for s in sentences:  # in offset order, none overlapping
+            if not runs or s["start"] - runs[-1][-1]["end"] > NEIGHBOUR_GAP:
+                runs.append([])
+            runs[-1].append(s)
+        for run in runs:
+            for s, item in zip(run, in_context([s["text"] for s in run])):
+                out[(str(doc_id), int(s["start"]), int(s["end"]))] = {"before": list(item.before),
+                                                                       "after": list(item.after)}
+    return out
 
 
 def evaluate_on(labeler: SentenceLabeler, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -127,7 +122,7 @@ def trained_on_held_out(model_dir: Path) -> bool:
     if not path.is_file():  # a model saved without its training record (a test's fake) held nothing out
         return False
     training = json.loads(path.read_text(encoding="utf-8"))
-    return isinstance(training, dict) and training.get("config", {}).get("holdout", True) is False
+    return isinstance(training, dict) and not trained_with_holdout(training)
 
 
 def new_version(corpus_fingerprint: str) -> str:
