@@ -17,6 +17,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
+from pydantic import BaseModel, ValidationError
+
 from argmine.models.scheme import HEADS
 
 Format = Literal["jsonl", "label-studio", "doccano"]
@@ -42,6 +44,21 @@ class ImportFormatError(ValueError):
         self.problems = problems
         shown = "; ".join(problems[:10]) + (f"; ... and {len(problems) - 10} more" if len(problems) > 10 else "")
         super().__init__(shown)
+
+
+def validated(parsed: Iterable[tuple[str, dict[str, Any]]], model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Each parsed record as ``model`` dumps it, or ImportFormatError listing every problem by where it is:
+    an import is all or nothing."""
+    valid: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for where, fields in parsed:
+        try:
+            valid.append(model.model_validate(fields).model_dump())
+        except ValidationError as exc:
+            problems += [f"{where}: {'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()]
+    if problems:
+        raise ImportFormatError(problems)
+    return valid
 
 
 LABEL_STUDIO_CONFIG = """<View>

@@ -15,7 +15,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -47,6 +47,12 @@ class Principal:
 
     def can(self, role: Role) -> bool:
         return _RANK[self.role] >= _RANK[role]
+
+    def as_annotator(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Imported records under this person's name; an admin's keep the file's annotators (restoring
+        a backup keeps who labelled what), their own name where none is given."""
+        keep = self.can("admin")
+        return [{**r, "annotator": (r.get("annotator") or self.name) if keep else self.name} for r in records]
 
 
 @dataclass(frozen=True)

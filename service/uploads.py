@@ -66,3 +66,12 @@ def _one(data: bytes, content_type: str | None, name: str, max_chars: int) -> Up
     except ExtractionError as exc:
         raise type(exc)(f"{name}: {exc}") from None
     return Upload(name, extracted.text, extracted)
+
+
+async def utf8_body(request: Request) -> str:
+    """A text upload's body (an import file), or InvalidEncoding saying where it is not UTF-8."""
+    raw = await request.body()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidEncoding(f"the upload is not valid UTF-8: {exc.reason} at byte {exc.start}") from None

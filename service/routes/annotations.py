@@ -7,15 +7,15 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import ValidationError
 
 from argmine.service import formats
 from argmine.service.deps import WRITE, Principal, Services, get_services
-from argmine.service.errors import InvalidEncoding, LimitExceeded
-from argmine.service.formats import Format, ImportFormatError
+from argmine.service.errors import LimitExceeded
+from argmine.service.formats import Format
 from argmine.service.schemas import AddAnnotationsOut, AnnotationIn, AnnotationPage, AnnotationsIn, ErrorOut, ImportOut
 from argmine.service.schemas import MAX_INT, Role, Stance
 from argmine.service.store import Filters
+from argmine.service.uploads import utf8_body
 
 router = APIRouter(tags=["annotations"])
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 413, 422)}
@@ -80,31 +80,16 @@ async def import_annotations(request: Request, format: Format | None = Query(
     are skipped; their schema is Label Studio's). An annotator's import is recorded
     under their name; an admin's keeps the file's annotators (restoring a backup keeps
     who labelled what), its own name where none is given."""
-    raw = await request.body()
-    try:
-        body = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidEncoding(f"the upload is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
-    return await anyio.to_thread.run_sync(_import, services, body, who)
+    return await anyio.to_thread.run_sync(_import, services, await utf8_body(request), who)
 
 
 def _import(services: Services, body: str, who: Principal) -> dict[str, Any]:
     parsed, seen = formats.parse_any(body)
     fmt = seen.pop() if len(seen) == 1 else "mixed"
-    valid: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for where, fields in parsed:
-        try:
-            valid.append(AnnotationIn.model_validate(fields).model_dump())
-        except ValidationError as exc:
-            problems += [f"{where}: {'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()]
-    if problems:
-        raise ImportFormatError(problems)
+    valid = formats.validated(parsed, AnnotationIn)
     if not valid:
         return {"format": fmt, "read": 0, "created": 0, "duplicates": 0}
-    keep = who.can("admin")
-    valid = [{**a, "annotator": (a.get("annotator") or who.name) if keep else who.name} for a in valid]
-    result = services.store.add(valid, who.name)
+    result = services.store.add(who.as_annotator(valid), who.name)
     return {"format": fmt, "read": len(valid), "created": result.created, "duplicates": result.duplicates}
 
 

@@ -7,17 +7,17 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
 
 from argmine.service import link_formats
 from argmine.service.deps import WRITE, Principal, Services, get_services
-from argmine.service.errors import InvalidEncoding, LimitExceeded
-from argmine.service.formats import ImportFormatError
+from argmine.service.errors import LimitExceeded
+from argmine.service.formats import validated
 from argmine.service.link_formats import LinkFormat
 from argmine.service.link_store import LinkFilters
 from argmine.service.schemas import (MAX_INT, AddLinksOut, ErrorOut, LinkChange, LinkImportOut, LinkIn, LinkPage,
                                      LinksIn, StoredLinkOut)
 from argmine.service.store import Filters
+from argmine.service.uploads import utf8_body
 
 router = APIRouter(tags=["links"])
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 409, 413, 422)}
@@ -88,28 +88,13 @@ async def import_links(request: Request, services: Services = Depends(get_servic
                        who: Principal = WRITE) -> dict[str, Any]:
     """All or nothing: one bad line refuses the upload with every problem listed by line (or item of a
     JSON array). An annotator's import is recorded under their name; an admin's keeps the file's annotators."""
-    raw = await request.body()
-    try:
-        body = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidEncoding(f"the upload is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
-    return await anyio.to_thread.run_sync(_import, services, body, who)
+    return await anyio.to_thread.run_sync(_import, services, await utf8_body(request), who)
 
 
 def _import(services: Services, body: str, who: Principal) -> dict[str, Any]:
-    valid: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for where, fields in link_formats.parse(body):
-        try:
-            valid.append(LinkIn.model_validate(fields).model_dump())
-        except ValidationError as exc:
-            problems += [f"{where}: {'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()]
-    if problems:
-        raise ImportFormatError(problems)
+    valid = validated(link_formats.parse(body), LinkIn)
     _check_size(services, len(valid))
-    keep = who.can("admin")
-    valid = [{**l, "annotator": (l.get("annotator") or who.name) if keep else who.name} for l in valid]
-    result = services.links.add(valid, who.name)
+    result = services.links.add(who.as_annotator(valid), who.name)
     return {"read": len(valid), "created": result.created, "duplicates": result.duplicates}
 
 
