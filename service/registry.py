@@ -62,6 +62,15 @@ def summarize(metrics: dict[str, Any]) -> dict[str, Any] | None:
     return {**scores, "mean_macro_f1": round(sum(scores.values()) / len(scores), 4), "n": report.get("n")}
 
 
+def summarize_twin(metrics: dict[str, Any]) -> dict[str, Any] | None:
+    """The held-out twin's version and scores (``argmine calibrate --twin --write`` puts them in a refit's
+    metrics): the best estimate a model trained on every sentence has of how it does on new text."""
+    twin = metrics.get("twin") if metrics else None
+    if not isinstance(twin, dict) or not twin.get("version"):
+        return None
+    return {"version": str(twin["version"]), "metrics": summarize(twin.get("metrics") or {})}
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

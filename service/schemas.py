@@ -323,6 +323,11 @@ class SuggestionsOut(BaseModel):
 
 
 # ---- models and training ------------------------------------------------------------------
+class TwinOut(BaseModel):
+    version: str = Field(description="The twin's version: the same recipe trained with the evaluation split held out.")
+    metrics: dict[str, Any] | None = Field(description="The twin's macro-F1 per head and their mean on that split.")
+
+
 class ModelOut(BaseModel):
     version: str
     shipped: bool
@@ -332,6 +337,9 @@ class ModelOut(BaseModel):
                                                        "evaluation split, as measured when it was trained.")
     held_out: bool = Field(True, description="False for a model trained on the evaluation split too (`holdout: "
                                              "false`, as the shipped default): it has no held-out metrics.")
+    twin: TwinOut | None = Field(None, description="For such a model, its held-out twin's scores, where "
+                                                   "`argmine calibrate --twin --write` recorded them: the "
+                                                   "best estimate of how it does on new text.")
 
 
 class ModelsOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from argmine.service.deps import ADMIN, Principal, Services, get_services
-from argmine.service.registry import summarize
+from argmine.service.registry import summarize, summarize_twin
 from argmine.service.schemas import ActivateOut, ErrorOut, ModelsOut
 
 router = APIRouter(tags=["models"])
@@ -18,7 +18,8 @@ def list_models(services: Services = Depends(get_services)) -> dict[str, Any]:
     active = services.model.version
     return {"active": active, "models": [
         {"version": m.version, "shipped": m.shipped, "active": m.version == active, "created": m.created,
-         "metrics": summarize(m.metrics), "held_out": m.held_out} for m in services.registry.versions()]}
+         "metrics": summarize(m.metrics), "held_out": m.held_out,
+         "twin": summarize_twin(m.metrics)} for m in services.registry.versions()]}
 
 
 @router.post("/v1/models/{version}/activate", response_model=ActivateOut,

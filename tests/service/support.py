@@ -29,6 +29,17 @@ def write_fake_model(directory: Path, version: str, mean_f1: float = 0.5, create
     return directory
 
 
+def write_refit_model(directory: Path, version: str, twin: str, twin_f1: float = 0.6,
+                      created: str = "2024-01-01T00:00:00+00:00") -> Path:
+    """A model trained with ``holdout: false``: no held-out metrics of its own, its twin's recorded."""
+    write_fake_model(directory, version, created=created)
+    (directory / "training.json").write_text(json.dumps({"version": version, "created": created,
+                                                         "config": {"holdout": False}}))
+    twin_eval = {"n": 10, **{head: {"macro_f1": twin_f1} for head in HEADS}}
+    (directory / "metrics.json").write_text(json.dumps({"twin": {"version": twin, "metrics": {"eval": twin_eval}}}))
+    return directory
+
+
 def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
     default = overrides.pop("model_dir", None) or write_fake_model(tmp_path / "shipped", "fake-1")
     return Settings(data_dir=tmp_path / "data", model_dir=default, api_token=TOKEN, **overrides)

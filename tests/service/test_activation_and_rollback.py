@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from argmine.service.registry import RegistryError
 from tests.fakes import FakeLabeler
 from tests.service.fake_models import versioned_fake
-from tests.service.support import AUTH, running, write_fake_model
+from tests.service.support import AUTH, running, write_fake_model, write_refit_model
 
 
 def _version(path: Path) -> str:
@@ -49,10 +49,7 @@ def _models(tmp_path: Path) -> None:
     write_fake_model(root / "v2", "v2", mean_f1=0.6, created="2024-02-01T00:00:00+00:00")
     write_fake_model(root / "v3", "v3", mean_f1=0.7, created="2024-03-01T00:00:00+00:00")
     write_fake_model(root / "broken-1", "broken-1", created="2024-04-01T00:00:00+00:00")
-    refit = write_fake_model(root / "v4-refit", "v4-refit", created="2024-05-01T00:00:00+00:00")
-    (refit / "training.json").write_text(json.dumps({"version": "v4-refit", "created": "2024-05-01T00:00:00+00:00",
-                                                     "config": {"holdout": False}}))
-    (refit / "metrics.json").write_text(json.dumps({"twin": {"version": "v3", "metrics": {}}}))
+    write_refit_model(root / "v4-refit", "v4-refit", twin="v3", twin_f1=0.6, created="2024-05-01T00:00:00+00:00")
 
 
 def test_activate_a_version_then_roll_back_and_the_choice_survives_restarts(tmp_path, database_url):
@@ -69,6 +66,8 @@ def test_activate_a_version_then_roll_back_and_the_choice_survives_restarts(tmp_
         assert all(m["held_out"] for m in trained[:3])
         refit = next(m for m in listing["models"] if m["version"] == "v4-refit")  # trained with holdout: false
         assert refit["held_out"] is False and refit["metrics"] is None
+        assert refit["twin"]["version"] == "v3" and refit["twin"]["metrics"]["mean_macro_f1"] == 0.6
+        assert all(m["twin"] is None for m in trained[:3])
 
         assert _served_version(client) == "fake-1"
         response = client.post("/v1/models/v3/activate", headers=AUTH)

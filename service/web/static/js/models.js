@@ -6,6 +6,16 @@ import {fill, h, notify} from "./dom.js";
 const HEADS = ["role", "stance", "risk", "mean_macro_f1"];
 const f1 = (m, head) => (m && typeof m[head] === "number" ? m[head].toFixed(3) : "–");
 
+// A model trained on every labelled sentence has no held-out scores of its own: show its held-out
+// twin's (the same recipe trained with the evaluation split held out), marked as the twin's.
+function refitCells(m) {
+  if (!m.twin || !m.twin.metrics) {
+    return h("td", {colspan: HEADS.length, class: "note"}, "trained on every labelled sentence: no held-out scores");
+  }
+  const title = `trained on every labelled sentence; these are the scores of its held-out twin ${m.twin.version}`;
+  return HEADS.map((head) => h("td", {class: "twin", title}, f1(m.twin.metrics, head), head === "mean_macro_f1" ? " (twin)" : ""));
+}
+
 export function createModelsPage() {
   const models = h("div", {id: "models-list"});
   const jobBox = h("div", {id: "job", "aria-live": "polite"});
@@ -22,9 +32,7 @@ export function createModelsPage() {
         h("tbody", {}, data.models.map((m) => h("tr", {class: m.active ? "active" : "", dataset: {version: m.version}},
           h("th", {scope: "row"}, m.version, m.shipped ? " (shipped)" : "", m.active ? " ✓ active" : ""),
           h("td", {}, m.created ? m.created.slice(0, 19).replace("T", " ") : "–"),
-          m.held_out === false
-            ? h("td", {colspan: HEADS.length, class: "note"}, "trained on every labelled sentence: no held-out scores (its held-out twin's are in its model card)")
-            : HEADS.map((head) => h("td", {}, f1(m.metrics, head))),
+          m.held_out === false ? refitCells(m) : HEADS.map((head) => h("td", {}, f1(m.metrics, head))),
           h("td", {}, m.active ? "" : h("button", {type: "button", onclick: () => activate(m.version)}, `Activate ${m.version}`)))))));
     } catch (err) {
       notify(`Could not list the models: ${err.message}`);
