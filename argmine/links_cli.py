@@ -44,23 +44,32 @@ def train_links(
     model_dir: Path = typer.Option(..., "--model-dir", help="Model directory; the link model goes to DIR/links."),
     annotations: Path = typer.Option(ANNOTATIONS_DIR, "--annotations", help="Corpus folder."),
     overrides: list[str] = typer.Option([], "--set", help="LinkModel setting: --set C=0.1"),
+    roles_from: Optional[Path] = typer.Option(None, "--roles-from", help="Learn from the out-of-fold roles of "
+                                              "`argmine eval --predictions` (the same recipe, a model per fold) "
+                                              "instead of the roles the sentence model in DIR gives sentences it "
+                                              "trained on."),
+    roles_system: Optional[str] = typer.Option(None, "--roles-system", help="Which system of --roles-from "
+                                               "(needed when the file holds several)."),
 ) -> None:
-    """Train the link model on every document annotated for links (gold roles) over the vectors of the
-    sentence model in DIR, and save it."""
+    """Train the link model on every document annotated for links over the vectors of the sentence model
+    in DIR, from its predicted roles (or out-of-fold ones), and save it."""
     from argmine.models.artifacts import ModelFormatError
     from argmine.models.links import LinkModelError
     from argmine.training.corpus import CorpusError
-    from argmine.training.link_train import train_links
+    from argmine.training.link_train import DATA_FILE, LINKS_DIR, train_links
+    from argmine.training.predictions import PredictionsError
 
     try:
-        model = train_links(annotations, model_dir, _settings(overrides))
-    except (CorpusError, LinkModelError, ModelFormatError) as exc:
+        model = train_links(annotations, model_dir, _settings(overrides), roles_from=roles_from,
+                            roles_system=roles_system)
+    except (CorpusError, LinkModelError, ModelFormatError, PredictionsError) as exc:
         _fail(str(exc))
     if model is None:
         _fail(f"no document of {annotations} is annotated for links (no {annotations}/links/*.jsonl with a link)")
     typer.echo(f"saved the link model to {model_dir / 'links'}: {model.n_training_links_} links in "
                f"{model.n_training_documents_} documents, window {model.window_} (keeps "
-               f"{model.coverage_[model.window_]:.0%} of them), threshold {model.threshold_}")
+               f"{model.coverage_[model.window_]:.0%} of them), threshold {model.threshold_}; learned from "
+               + json.loads((model_dir / LINKS_DIR / DATA_FILE).read_text(encoding="utf-8"))["roles"])
 
 
 @links_app.command("eval")

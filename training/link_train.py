@@ -33,6 +33,7 @@ from argmine.models.links import LinkModel, NoCandidateLinksError
 from argmine.models.scheme import ROLES, STANCES
 from argmine.models.sentence_vectors import LabelerVectors
 from argmine.training.corpus import linked_documents, load_corpus, load_links
+from argmine.training.predictions import Table, read_predictions, role_probabilities
 
 LINKS_DIR = "links"
 DATA_FILE = "data.json"  # beside the link model: what it learned from
@@ -109,8 +110,10 @@ TrainingRoles = Literal["predicted", "gold"]
 PREDICTED_ROLE_SETTINGS: dict[str, Any] = {"none_max": None}
 
 
-def predicted_roles(docs: list[LinkDocument], records: list[dict[str, Any]], labeler: Any) -> list[LinkDocument]:
-    """``docs`` with the role and stance probabilities ``labeler`` gives their sentences in context.
+def predicted_roles(docs: list[LinkDocument], records: list[dict[str, Any]], labeler: Any,
+                    out_of_fold: Table | None = None) -> list[LinkDocument]:
+    """``docs`` with the role and stance probabilities ``labeler`` gives their sentences in context,
+    or, for the sentences ``out_of_fold`` holds, the ones a model that never saw them gave.
 
     Through ``predict``, so the same forward pass leaves the vectors the link features read.
     """
@@ -119,17 +122,27 @@ def predicted_roles(docs: list[LinkDocument], records: list[dict[str, Any]], lab
     labels = labeler.predict([record_input(r) for r in records])
     proba = {head: np.array([[l.probabilities[head][k] for k in names] for l in labels], dtype=np.float32)
              for head, names in (("role", ROLES), ("stance", STANCES))}
+    held = [k for k, r in enumerate(records) if (r["doc_id"], r["sent_id"]) in (out_of_fold or {})]
+    if held:
+        found = role_probabilities(out_of_fold or {}, [records[k] for k in held])
+        for head in proba:
+            proba[head][held] = found[head]
     return with_record_probabilities(docs, records, proba)
 
 
 def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | None = None,
                 user: UserLinks | None = None, labeler: Any = None,
-                roles: TrainingRoles = "predicted") -> LinkModel | None:
+                roles: TrainingRoles = "predicted", roles_from: Path | None = None,
+                roles_system: str | None = None) -> LinkModel | None:
     """Fit on the corpus's link annotations, plus ``user``'s where given, over the vectors of
     ``labeler`` (default: the sentence model saved in ``model_dir``) and save into
     ``model_dir/links``; None where no document has links.
 
-    ``roles``: learn from ``labeler``'s predicted role probabilities (default) or from gold roles.
+    ``roles``: learn from predicted role probabilities (default) or from gold roles. Predicted
+    ones are ``labeler``'s, which saw most of these sentences in training and so errs less on
+    them than on new text; ``roles_from`` (a file of ``argmine eval --predictions``, the same
+    recipe's out-of-fold probabilities) gives each sentence it holds the roles of a model that
+    never saw it, so the link model learns from the role errors it will meet.
     """
     linked = set(linked_documents(corpus_dir))
     links = load_links(corpus_dir) if linked else []
@@ -143,20 +156,27 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
         from argmine.models.labeler import SentenceLabeler
 
         labeler = SentenceLabeler.load(model_dir)
+    out_of_fold, learned_from = None, ("gold roles" if roles == "gold" else "the sentence model's own roles")
+    if roles == "predicted" and roles_from is not None:
+        out_of_fold, system = read_predictions(roles_from, roles_system)
+        corpus_records = [r for r in records if not str(r["doc_id"]).startswith(USER_PREFIX)]
+        role_probabilities(out_of_fold, corpus_records, roles_from)  # every corpus sentence, or a clear error
+        learned_from = f"out-of-fold roles of {system} ({Path(roles_from).name}) on corpus sentences"
     docs = documents_from_records(records)
     vectors = LabelerVectors(labeler)
     model = None
     if roles == "predicted":
         try:
             model = LinkModel(**{**PREDICTED_ROLE_SETTINGS, **(settings or {})}, vectors=vectors).fit(
-                predicted_roles(docs, records, labeler), links)
+                predicted_roles(docs, records, labeler, out_of_fold), links)
         except NoCandidateLinksError:  # a barely trained model calls every sentence "none": learn from gold roles
             log.warning("the sentence model calls too few sentences arguing to learn links from its roles; "
                         "the link model learns from gold roles")
+            learned_from = "gold roles"
     if model is None:
         model = LinkModel(**(settings or {}), vectors=vectors).fit(docs, links)
     folder = model.save(Path(model_dir) / LINKS_DIR)
-    data = {"corpus_links": corpus_links, "stored_links": len(links) - corpus_links,
+    data = {"roles": learned_from, "corpus_links": corpus_links, "stored_links": len(links) - corpus_links,
             "stored_documents": len({r["doc_id"] for r in user.records}) if user else 0,
             "stored_links_skipped": user.skipped if user else {}}
     (Path(folder) / DATA_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -31,6 +31,7 @@ from argmine.models.links import Link, LinkModel, link_f1, window_coverage
 from argmine.models.scheme import HEADS, ROLES, STANCES
 from argmine.models.sentence_vectors import LabelerVectors, SentenceVectors
 from argmine.training.corpus import fingerprint, linked_documents, load_corpus, load_links
+from argmine.training.predictions import read_predictions, role_probabilities
 
 Records = list[dict[str, Any]]
 # Role and stance probabilities for records (text with ``before``/``after`` neighbours, as the corpus gives them).
@@ -121,27 +122,8 @@ def predictions_role_model(path: Path, system: str | None = None, mode: str = "s
     a fine-tuned sentence model per fold, none of which saw the sentence it predicts. Not refitted
     per link fold (the file already holds one prediction per sentence). Returns the model and the
     system's name; ``system`` may be left out when the file holds one system with probabilities."""
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if r.get("mode") == mode]
-    found = sorted({r["system"] for r in rows})
-    if system is None:
-        if len(found) != 1:
-            raise LinkEvaluationError(f"{path} holds {mode}-mode predictions of {found or 'no system'}; "
-                                      "choose one with --roles-system")
-        system = found[0]
-    elif system not in found:
-        raise LinkEvaluationError(f"{path} holds no {mode}-mode predictions of {system!r}; it has {found}")
-    table = {(r["doc_id"], r["sent_id"]): r["probabilities"] for r in rows if r["system"] == system}
-
-    def predict(items: Records) -> dict[str, np.ndarray]:
-        missing = [(r["doc_id"], r["sent_id"]) for r in items if (r["doc_id"], r["sent_id"]) not in table]
-        if missing:
-            raise LinkEvaluationError(f"{path} has no prediction for {len(missing)} sentence(s), e.g. {missing[0]}: "
-                                      "write it with `argmine eval --predictions` over this corpus")
-        return {head: np.array([[table[(r["doc_id"], r["sent_id"])][head][label] for label in labels] for r in items],
-                               dtype=np.float32) for head, labels in (("role", ROLES), ("stance", STANCES))}
-
-    return fixed_role_model(predict), system
+    table, system = read_predictions(path, system, mode)
+    return fixed_role_model(lambda items: role_probabilities(table, items, path)), system
 
 
 def labeler_role_model(model_dir: Path) -> tuple[RoleModel, SentenceVectors]:

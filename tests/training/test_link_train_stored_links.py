@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from argmine.models.links import LinkModel
+from argmine.models.scheme import ROLES, STANCES
+from argmine.training.corpus import load_corpus
 from argmine.training.link_train import USER_PREFIX, train_links, user_link_data
+from argmine.training.predictions import PredictionsError
 from tests.fakes import FakeLabeler
 
 TEXT = ("Citizens should vote online. Turnout rose by 12 percent in 2019. "
@@ -64,7 +69,8 @@ def test_the_link_model_learns_from_corpus_and_stored_links(tiny_linked_corpus: 
     saved = LinkModel.load(tmp_path / "model" / "links")
     assert saved.n_training_links_ == 5
     data = json.loads((tmp_path / "model" / "links" / "data.json").read_text())
-    assert data == {"corpus_links": 3, "stored_links": 2, "stored_documents": 1, "stored_links_skipped": {}}
+    assert data == {"roles": "gold roles", "corpus_links": 3, "stored_links": 2, "stored_documents": 1,
+                    "stored_links_skipped": {}}
 
 
 def test_stored_links_alone_train_a_link_model_where_the_corpus_has_none(tiny_corpus: Path, tmp_path: Path):
@@ -73,3 +79,36 @@ def test_stored_links_alone_train_a_link_model_where_the_corpus_has_none(tiny_co
                                         _link(SENTENCES[2][0], SENTENCES[0][0], "attack")])
     model = train_links(tiny_corpus, tmp_path / "model", user=user, labeler=FakeLabeler(), roles="gold")
     assert model is not None and model.n_training_links_ == 2
+
+
+def _predictions(path: Path, corpus: Path, role_of=lambda r: r["role"], skip: int = 0) -> Path:
+    """A file as `argmine eval --predictions` writes it: certain roles and stances per corpus sentence."""
+    rows = []
+    for r in load_corpus(corpus)[skip:]:
+        proba = {"role": {k: float(k == role_of(r)) for k in ROLES},
+                 "stance": {k: float(k == r["stance"]) for k in STANCES}, "risk": {"false": 1.0, "true": 0.0}}
+        rows.append({"system": "finetuned", "mode": "seed", "fold": 0, "doc_id": r["doc_id"],
+                     "sent_id": r["sent_id"], "probabilities": proba})
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def test_the_link_model_learns_from_out_of_fold_roles_where_given(tiny_linked_corpus: Path, tmp_path: Path):
+    gold = _predictions(tmp_path / "gold.jsonl", tiny_linked_corpus)
+    assert train_links(tiny_linked_corpus, tmp_path / "a", labeler=FakeLabeler(), roles_from=gold) is not None
+    data = json.loads((tmp_path / "a" / "links" / "data.json").read_text())
+    assert data["roles"] == "out-of-fold roles of finetuned (gold.jsonl) on corpus sentences"
+
+    # Out-of-fold roles that call every sentence "none" leave no candidate pair: the roles were read
+    # from the file (the fake labeler's own would give candidates), and gold roles take over.
+    silent = _predictions(tmp_path / "silent.jsonl", tiny_linked_corpus, role_of=lambda r: "none")
+    assert train_links(tiny_linked_corpus, tmp_path / "b", labeler=FakeLabeler(), roles_from=silent) is not None
+    assert json.loads((tmp_path / "b" / "links" / "data.json").read_text())["roles"] == "gold roles"
+    assert train_links(tiny_linked_corpus, tmp_path / "c", labeler=FakeLabeler()) is not None
+    assert json.loads((tmp_path / "c" / "links" / "data.json").read_text())["roles"] == "the sentence model's own roles"
+
+    partial = _predictions(tmp_path / "partial.jsonl", tiny_linked_corpus, skip=1)
+    with pytest.raises(PredictionsError, match="has no prediction for 1 sentence"):
+        train_links(tiny_linked_corpus, tmp_path / "d", labeler=FakeLabeler(), roles_from=partial)
+    with pytest.raises(PredictionsError, match="no seed-mode predictions of 'accurate'"):
+        train_links(tiny_linked_corpus, tmp_path / "d", labeler=FakeLabeler(), roles_from=gold, roles_system="accurate")

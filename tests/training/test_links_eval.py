@@ -68,6 +68,10 @@ def test_links_eval_and_train_commands_on_a_generated_corpus(tmp_path: Path):
     result = runner.invoke(app, ["links", "train", "--annotations", str(root), "--model-dir", str(tmp_path / "m"),
                                  "--set", "C=0.1"])
     assert result.exit_code == 0, result.output
+    assert "learned from the sentence model's own roles" in result.output
+    missing = runner.invoke(app, ["links", "train", "--annotations", str(root), "--model-dir", str(tmp_path / "m"),
+                                  "--roles-from", str(tmp_path / "no-such.jsonl")])
+    assert missing.exit_code == 1 and "cannot read predictions from" in missing.output
     version = json.loads((tmp_path / "m" / "training.json").read_text())["version"]
     assert json.loads((tmp_path / "m" / "links" / "config.json").read_text())["vectors"] == {
         "model_version": version, "dim": 384}
