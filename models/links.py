@@ -103,16 +103,19 @@ def decode(scored: ScoredPairs, threshold: float) -> list[Link]:
             for i, k in sorted(best.items()) if scored.link[k] >= threshold]
 
 
-def link_f1(predicted: Sequence[Link], gold: Sequence[GoldLink], typed: bool = False) -> dict[str, float]:
-    """Precision, recall and F1 of exact (document, source, target[, type]) matches."""
+def link_f1(predicted: Sequence[Link], gold: Sequence[GoldLink], typed: bool = False,
+            weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Precision, recall and F1 of exact (document, source, target[, type]) matches; with ``weights``,
+    each link counts its document's weight (default 1) in precision and recall."""
     def key(l: Any) -> tuple:
         get = (lambda k: getattr(l, k)) if isinstance(l, Link) else l.__getitem__
         return (get("doc_id"), get("source"), get("target")) + ((get("type"),) if typed else ())
 
     p, g = {key(l) for l in predicted}, {key(l) for l in gold}
     hit = len(p & g)
-    precision = hit / len(p) if p else 0.0
-    recall = hit / len(g) if g else 0.0
+    w = (lambda keys: sum(weights.get(k[0], 1.0) for k in keys)) if weights else len
+    precision = w(p & g) / w(p) if p else 0.0
+    recall = w(p & g) / w(g) if g else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "predicted": len(p), "gold": len(g), "correct": hit}
 
@@ -143,8 +146,13 @@ class LinkModel:
     vectors: SentenceVectors | None = field(default=None, repr=False, compare=False)
 
     # ---- learning -------------------------------------------------------------------
-    def fit(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink]) -> "LinkModel":
-        """Learn from documents (gold roles as one-hot rows, usually) and their gold links."""
+    def fit(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink],
+            document_weights: Mapping[str, float] | None = None) -> "LinkModel":
+        """Learn from documents (gold roles as one-hot rows, usually) and their gold links.
+
+        ``document_weights``: how much each document's pairs and links count (default 1), in the
+        classifiers and in the threshold's F1; e.g. real text as much as authored text in all.
+        """
         for value in (self.embedding, self.type_embedding):
             if value not in EMBEDDINGS:
                 raise LinkModelError(f"embedding {value!r} is not one of {list(EMBEDDINGS)}")
@@ -158,30 +166,31 @@ class LinkModel:
         self.window_ = self.window or next((w for w, c in self.coverage_.items() if c >= self.coverage),
                                            self.max_window)
         gold = {(l["doc_id"], l["source"], l["target"]): l["type"] for l in links}
+        weight_of = dict(document_weights or {})
         best: tuple[float, float, float, tuple] | None = None  # (F1, none_max, threshold, training pairs)
         for none_max in ([self.none_max] if self.none_max is not None else NONE_MAX_GRID):
             self.none_max_ = none_max
-            pairs = self._training_pairs(docs, gold)
+            pairs = self._training_pairs(docs, gold, weight_of)
             if pairs[1].sum() == 0:
                 continue
             if self.threshold is not None and self.none_max is not None:
                 threshold, f1 = self.threshold, 0.0
             else:
-                threshold, f1 = self._tune_threshold(docs, links, pairs[0], pairs[1], pairs[3])
+                threshold, f1 = self._tune_threshold(docs, links, pairs[0], pairs[1], pairs[3], pairs[5], weight_of)
             if best is None or f1 > best[0]:
                 best = (f1, none_max, self.threshold if self.threshold is not None else threshold, pairs)
         if best is None:
             raise NoCandidateLinksError(f"no gold link joins two candidate sentences (arguing, at most "
                                         f"{self.window_} sentences apart)")
-        _, self.none_max_, self.threshold_, (X, y, kinds, _, X_type) = best
-        self._fit_existence(X, y)
-        self._fit_type(X_type, kinds[y == 1])
+        _, self.none_max_, self.threshold_, (X, y, kinds, _, X_type, w) = best
+        self._fit_existence(X, y, w)
+        self._fit_type(X_type, kinds[y == 1], w[y == 1])
         self.n_training_links_ = len(links)
         self.n_training_documents_ = len(docs)
         return self
 
-    def _training_pairs(self, docs: Sequence[LinkDocument], gold: dict[tuple, str]):
-        rows, y, kinds, groups, type_rows = [], [], [], [], []
+    def _training_pairs(self, docs: Sequence[LinkDocument], gold: dict[tuple, str], weight_of: Mapping[str, float]):
+        rows, y, kinds, groups, type_rows, weights = [], [], [], [], [], []
         by_document = len(docs) >= self.inner_folds  # else paragraphs of one or two documents
         group_ids: dict[tuple[str, int], int] = {}
         for doc in docs:
@@ -192,11 +201,12 @@ class LinkModel:
             for i, j in pairs:
                 kind = gold.get((doc.doc_id, doc.sent_ids[i], doc.sent_ids[j]))
                 y.append(kind is not None)
+                weights.append(weight_of.get(doc.doc_id, 1.0))
                 kinds.append(kind == "attack")
                 key = (doc.doc_id, 0 if by_document else doc.paragraphs[i])
                 groups.append(group_ids.setdefault(key, len(group_ids)))
         return (np.concatenate(rows), np.array(y, dtype=int), np.array(kinds, dtype=int), np.array(groups),
-                np.concatenate(type_rows))
+                np.concatenate(type_rows), np.array(weights, dtype=np.float64))
 
     def _features(self, doc: LinkDocument, pairs: list[tuple[int, int]], embedding: str | None = None) -> np.ndarray:
         if self.vectors is None:
@@ -218,17 +228,18 @@ class LinkModel:
         scale = X.std(0)
         return mean.astype(np.float32), np.where(scale > 1e-6, scale, 1.0).astype(np.float32)
 
-    def _logreg(self, X: np.ndarray, y: np.ndarray, C: float):
+    def _logreg(self, X: np.ndarray, y: np.ndarray, C: float, weight: np.ndarray):
         from sklearn.linear_model import LogisticRegression
 
-        return LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=self.seed).fit(X, y)
+        return LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=self.seed).fit(
+            X, y, sample_weight=weight / weight.mean())
 
-    def _fit_existence(self, X: np.ndarray, y: np.ndarray) -> None:
+    def _fit_existence(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray) -> None:
         self.mean_, self.scale_ = self._standardize(X)
-        model = self._logreg((X - self.mean_) / self.scale_, y, self.C)
+        model = self._logreg((X - self.mean_) / self.scale_, y, self.C, weight)
         self.link_coef_, self.link_intercept_ = model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
-    def _fit_type(self, X: np.ndarray, attack: np.ndarray) -> None:
+    def _fit_type(self, X: np.ndarray, attack: np.ndarray, weight: np.ndarray) -> None:
         n_attack = int(attack.sum())
         if n_attack < 2 or n_attack > len(attack) - 2:
             # Too few of one type to learn from: always the majority type.
@@ -237,11 +248,12 @@ class LinkModel:
             self.type_intercept_ = 10.0 if n_attack > len(attack) / 2 else -10.0
             return
         self.type_mean_, self.type_scale_ = self._standardize(X)
-        model = self._logreg((X - self.type_mean_) / self.type_scale_, attack, self.type_C)
+        model = self._logreg((X - self.type_mean_) / self.type_scale_, attack, self.type_C, weight)
         self.type_coef_, self.type_intercept_ = model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
     def _tune_threshold(self, docs: Sequence[LinkDocument], links: Sequence[GoldLink], X: np.ndarray,
-                        y: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+                        y: np.ndarray, groups: np.ndarray, weight: np.ndarray,
+                        weight_of: Mapping[str, float]) -> tuple[float, float]:
         """The threshold with the best out-of-fold exact-link F1 on the training documents, and that F1."""
         from sklearn.model_selection import GroupKFold
 
@@ -254,7 +266,7 @@ class LinkModel:
                 scores[test] = y[train].mean() if len(train) else 0.0
                 continue
             mean, scale = self._standardize(X[train])
-            model = self._logreg((X[train] - mean) / scale, y[train], self.C)
+            model = self._logreg((X[train] - mean) / scale, y[train], self.C, weight[train])
             scores[test] = model.predict_proba((X[test] - mean) / scale)[:, 1]
         scored, cursor = [], 0
         for doc in docs:
@@ -263,7 +275,7 @@ class LinkModel:
             scored.append(ScoredPairs(doc, pairs, part, np.zeros(len(pairs))))
             cursor += len(pairs)
         grid = np.round(np.arange(0.05, 0.96, 0.025), 3)
-        f1s = [link_f1([l for s in scored for l in decode(s, t)], links)["f1"] for t in grid]
+        f1s = [link_f1([l for s in scored for l in decode(s, t)], links, weights=weight_of)["f1"] for t in grid]
         return float(grid[int(np.argmax(f1s))]), float(max(f1s))
 
     # ---- predicting -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,15 @@ TrainingRoles = Literal["predicted", "gold"]
 PREDICTED_ROLE_SETTINGS: dict[str, Any] = {"none_max": None}
 
 
+def source_weights(records: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """A weight per document such that every source (seed, authored, user) weighs as much as the others
+    in total, by sentences: the few real documents are not drowned by the many authored ones, and real
+    text is what the link model meets in use."""
+    per_source = Counter(r.get("source", "user") for r in records)
+    doc_source = {r["doc_id"]: r.get("source", "user") for r in records}
+    return {doc: len(records) / (len(per_source) * per_source[source]) for doc, source in doc_source.items()}
+
+
 def predicted_roles(docs: list[LinkDocument], records: list[dict[str, Any]], labeler: Any,
                     out_of_fold: Table | None = None) -> list[LinkDocument]:
     """``docs`` with the role and stance probabilities ``labeler`` gives their sentences in context,
@@ -138,6 +148,7 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
     ``labeler`` (default: the sentence model saved in ``model_dir``) and save into
     ``model_dir/links``; None where no document has links.
 
+    Each source (seed, authored, stored) weighs as much as the others (``source_weights``).
     ``roles``: learn from predicted role probabilities (default) or from gold roles. Predicted
     ones are ``labeler``'s, which saw most of these sentences in training and so errs less on
     them than on new text; ``roles_from`` (a file of ``argmine eval --predictions``, the same
@@ -163,20 +174,22 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
         role_probabilities(out_of_fold, corpus_records, roles_from)  # every corpus sentence, or a clear error
         learned_from = f"out-of-fold roles of {system} ({Path(roles_from).name}) on corpus sentences"
     docs = documents_from_records(records)
+    weights = source_weights(records)
     vectors = LabelerVectors(labeler)
     model = None
     if roles == "predicted":
         try:
             model = LinkModel(**{**PREDICTED_ROLE_SETTINGS, **(settings or {})}, vectors=vectors).fit(
-                predicted_roles(docs, records, labeler, out_of_fold), links)
+                predicted_roles(docs, records, labeler, out_of_fold), links, weights)
         except NoCandidateLinksError:  # a barely trained model calls every sentence "none": learn from gold roles
             log.warning("the sentence model calls too few sentences arguing to learn links from its roles; "
                         "the link model learns from gold roles")
             learned_from = "gold roles"
     if model is None:
-        model = LinkModel(**(settings or {}), vectors=vectors).fit(docs, links)
+        model = LinkModel(**(settings or {}), vectors=vectors).fit(docs, links, weights)
     folder = model.save(Path(model_dir) / LINKS_DIR)
-    data = {"roles": learned_from, "corpus_links": corpus_links, "stored_links": len(links) - corpus_links,
+    data = {"roles": learned_from, "source_weights": {r.get("source", "user"): round(weights[r["doc_id"]], 4)
+                                                      for r in records}, "corpus_links": corpus_links, "stored_links": len(links) - corpus_links,
             "stored_documents": len({r["doc_id"] for r in user.records}) if user else 0,
             "stored_links_skipped": user.skipped if user else {}}
     (Path(folder) / DATA_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -31,6 +31,7 @@ from argmine.models.links import Link, LinkModel, link_f1, window_coverage
 from argmine.models.scheme import HEADS, ROLES, STANCES
 from argmine.models.sentence_vectors import LabelerVectors, SentenceVectors
 from argmine.training.corpus import fingerprint, linked_documents, load_corpus, load_links
+from argmine.training.link_train import source_weights
 from argmine.training.predictions import read_predictions, role_probabilities
 
 Records = list[dict[str, Any]]
@@ -185,7 +186,8 @@ def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: 
                    role_model: RoleModel, model_settings: dict[str, Any] | None = None,
                    seed: int = 13, unlinked: Records = (),
                    vectors: SentenceVectors | None = None,
-                   predicted_settings: dict[str, Any] | None = None) -> dict[str, dict[str, list[Link]]]:
+                   predicted_settings: dict[str, Any] | None = None,
+                   balance_sources: bool = True) -> dict[str, dict[str, list[Link]]]:
     """Pooled out-of-fold links per system and role mode (``gold`` / ``predicted``).
 
     Each fold fits two link models on the training fold: one on gold roles, which
@@ -194,6 +196,8 @@ def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: 
     (default ``PREDICTED_ROLE_SETTINGS``), which predicts them given predicted roles.
     ``unlinked``: annotated sentences of documents without link annotations; the
     sentence model of the fold learns from them too (they are never tested).
+    ``balance_sources``: each source's documents weigh as much as the others' in the link models
+    (``link_train.source_weights``), as in ``argmine train``.
     """
     out: dict[str, dict[str, list[Link]]] = {}
     names = ["link_model"] + [s.name for s in BASELINES]
@@ -206,11 +210,12 @@ def cross_validate(records: Records, links: Sequence[dict[str, Any]], grouping: 
         kept = {(r["doc_id"], r["sent_id"]) for r in train}
         train_links = [l for l in links if (l["doc_id"], l["source"]) in kept and (l["doc_id"], l["target"]) in kept]
         vectors = vectors or frozen_vectors()
-        model = LinkModel(seed=seed, **(model_settings or {}), vectors=vectors).fit(train_docs, train_links)
+        weights = source_weights(train) if balance_sources else None
+        model = LinkModel(seed=seed, **(model_settings or {}), vectors=vectors).fit(train_docs, train_links, weights)
         inner = out_of_fold_roles(train, role_model, grouping, INNER_FOLDS, seed, unlinked)
         settings = {**PREDICTED_ROLE_SETTINGS, **(model_settings or {}), **(predicted_settings or {})}
         for_predicted = LinkModel(seed=seed, **settings, vectors=vectors).fit(
-            with_record_probabilities(train_docs, train, inner), train_links)
+            with_record_probabilities(train_docs, train, inner), train_links, weights)
         gold_docs = documents_from_records(test)
         proba = role_model(train + list(unlinked))(test)
         predicted_docs = with_record_probabilities(gold_docs, test, proba)
@@ -236,7 +241,7 @@ def scores(predicted: Sequence[Link], gold: Sequence[dict[str, Any]], records: R
 def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Grouping] = ("document", "paragraph"),
                         role_model: RoleModel = frozen_role_model, role_model_name: str = "frozen_lr",
                         model_settings: dict[str, Any] | None = None, seed: int = 13,
-                        vectors: SentenceVectors | None = None) -> dict[str, Any]:
+                        vectors: SentenceVectors | None = None, balance_sources: bool = True) -> dict[str, Any]:
     """Every system under every grouping, with gold and predicted roles.
 
     ``vectors``: what the link model's features read, the vectors of the sentence model
@@ -254,6 +259,7 @@ def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Gr
     results: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "corpus_fingerprint": fingerprint(corpus_dir), "folds": folds, "role_model": role_model_name,
+        "balance_sources": balance_sources, "seed": seed,
         "documents": len(linked), "sentences": len(records), "links": len(links),
         "attack": sum(l["type"] == "attack" for l in links),
         "links_by_source": dict(sorted(Counter(source_of[(l["doc_id"], l["source"])] for l in links).items())),
@@ -263,7 +269,8 @@ def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Gr
         "groupings": {},
     }
     for grouping in groupings:
-        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed, unlinked, vectors)
+        pooled = cross_validate(records, links, grouping, folds, role_model, model_settings, seed, unlinked, vectors,
+                                balance_sources=balance_sources)
         results["groupings"][grouping] = {name: {mode: scores(found, links, records) for mode, found in by_mode.items()}
                                           for name, by_mode in pooled.items()}
     return results
@@ -283,7 +290,12 @@ def render_links_section(results: dict[str, Any], command: str) -> str:
         "the other folds; with predicted roles, on out-of-fold predicted roles of the other folds (inner folds; its "
         "candidate rule `none_max` and threshold chosen there too), so it learns from the errors it meets. "
         "Exact match of source -> target (`link`) and of source -> target with its type (`typed`), pooled over "
-        f"folds. Predicted roles come from `{results['role_model']}` fitted on the same training fold.", "",
+        f"folds. Predicted roles come from `{results['role_model']}`"
+        + (" (one prediction per sentence, by the model of the `argmine eval` fold that held it out). "
+           if str(results["role_model"]).startswith("out-of-fold") else " fitted on the same training fold. ")
+        + ("Each source's documents weigh as much in total as the others' in the link models (real text as much "
+           "as authored). " if results.get("balance_sources", False) else "Every document weighs the same. ")
+        + f"Folds drawn with seed {results.get('seed', 13)}.", "",
         "Share of gold links whose ends are at most w sentences apart (the candidate window is the smallest w "
         "keeping 90% of the training links):", "",
         "| w | " + " | ".join(str(w) for w in cover) + " |", "|---" * (len(cover) + 1) + "|",

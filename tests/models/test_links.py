@@ -158,6 +158,23 @@ def test_link_f1_counts_exact_pairs_and_types():
     assert link_f1([], gold)["f1"] == 0.0
 
 
+def test_weighted_link_f1_counts_each_link_at_its_documents_weight():
+    gold = [{"doc_id": "real", "source": 1, "target": 0, "type": "support"},
+            {"doc_id": "authored", "source": 1, "target": 0, "type": "support"}]
+    predicted = [Link("real", 1, 0, "support", 1.0), Link("authored", 2, 0, "support", 1.0)]
+    weighted = link_f1(predicted, gold, weights={"real": 3.0})  # "authored" counts 1
+    assert weighted["precision"] == weighted["recall"] == pytest.approx(3 / 4)
+    assert link_f1(predicted, gold)["precision"] == 0.5 and weighted["correct"] == 1
+
+
+def test_document_weights_change_what_the_model_learns(split, fitted):
+    train, train_links, _, _ = split
+    same = LinkModel(vectors=VECTORS).fit(train, train_links, {d.doc_id: 2.0 for d in train})
+    np.testing.assert_allclose(same.link_coef_, fitted.link_coef_, rtol=1e-3, atol=1e-4)  # uniform: no change
+    one = LinkModel(vectors=VECTORS).fit(train, train_links, {train[0].doc_id: 50.0})
+    assert not np.allclose(one.link_coef_, fitted.link_coef_, atol=1e-3)
+
+
 def test_pair_features_match_their_names_and_mark_distance_and_paragraph():
     doc = _doc(["claim", "premise", "claim"], paragraphs=[0, 0, 1])
     vectors = np.eye(3, 8, dtype=np.float32)

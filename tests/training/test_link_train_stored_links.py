@@ -69,8 +69,9 @@ def test_the_link_model_learns_from_corpus_and_stored_links(tiny_linked_corpus: 
     saved = LinkModel.load(tmp_path / "model" / "links")
     assert saved.n_training_links_ == 5
     data = json.loads((tmp_path / "model" / "links" / "data.json").read_text())
-    assert data == {"roles": "gold roles", "corpus_links": 3, "stored_links": 2, "stored_documents": 1,
-                    "stored_links_skipped": {}}
+    # 10 authored sentences and 4 stored ones: each source weighs 7 sentences' worth in total.
+    assert data == {"roles": "gold roles", "source_weights": {"authored": 0.7, "user": 1.75},
+                    "corpus_links": 3, "stored_links": 2, "stored_documents": 1, "stored_links_skipped": {}}
 
 
 def test_stored_links_alone_train_a_link_model_where_the_corpus_has_none(tiny_corpus: Path, tmp_path: Path):
