@@ -29,7 +29,8 @@ def test_argmine_train_adds_stored_links_to_the_link_model(tiny_linked_corpus: P
     links = [_link(SENTENCES[1][0], SENTENCES[0][0], "support"), _link(SENTENCES[2][0], SENTENCES[0][0], "attack")]
     result = train(TrainConfig(**TINY), tiny_linked_corpus, tmp_path / "model", extra=ANNOTATIONS, progress=False,
                    extra_links=links)
-    assert result.links == {"corpus_links": 3, "stored_links": 2, "stored_documents": 1, "stored_links_skipped": {}}
+    assert result.links == {"roles": "the sentence model's own roles", "source_weights": {"authored": 0.7, "user": 1.75},
+                            "corpus_links": 3, "stored_links": 2, "stored_documents": 1, "stored_links_skipped": {}}
     assert LinkModel.load(result.path / "links").n_training_links_ == 5
     # Without "user" among the sources, stored links are left out as stored annotations are.
     alone = train(TrainConfig(**TINY, sources=("seed", "authored")), tiny_linked_corpus, tmp_path / "corpus-only",
