@@ -92,15 +92,23 @@ def window_coverage(docs: Sequence[LinkDocument], links: Sequence[GoldLink], max
 
 
 def decode(scored: ScoredPairs, threshold: float) -> list[Link]:
-    """At most one target per source: its most probable one, kept when at least ``threshold``."""
-    best: dict[int, int] = {}
-    for k, (i, _) in enumerate(scored.pairs):
-        if i not in best or scored.link[k] > scored.link[best[i]]:
-            best[i] = k
+    """At most one target per source, kept when at least ``threshold`` probable, and never two
+    sentences pointing at each other (no gold link of the corpus does): pairs are taken most
+    probable first, so the less probable of such two falls back to its source's next target."""
+    chosen: dict[int, int] = {}  # source -> index of its pair
+    taken: set[tuple[int, int]] = set()
+    for k in sorted(range(len(scored.pairs)), key=lambda k: (-float(scored.link[k]), scored.pairs[k])):
+        i, j = scored.pairs[k]
+        if scored.link[k] < threshold:
+            break
+        if i in chosen or (j, i) in taken:
+            continue
+        chosen[i] = k
+        taken.add((i, j))
     doc = scored.doc
     return [Link(doc.doc_id, doc.sent_ids[i], doc.sent_ids[scored.pairs[k][1]],
                  "attack" if scored.attack[k] >= 0.5 else "support", round(float(scored.link[k]), 6))
-            for i, k in sorted(best.items()) if scored.link[k] >= threshold]
+            for i, k in sorted(chosen.items())]
 
 
 def link_f1(predicted: Sequence[Link], gold: Sequence[GoldLink], typed: bool = False,

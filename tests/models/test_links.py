@@ -149,6 +149,15 @@ def test_decoder_keeps_the_best_target_per_source_above_the_threshold():
     assert decode(scored, 0.95) == []
 
 
+def test_decoder_never_links_two_sentences_both_ways():
+    doc = _doc(["claim", "claim", "premise"])
+    pairs = [(0, 1), (1, 0), (1, 2), (2, 1)]
+    scored = ScoredPairs(doc, pairs, np.array([0.9, 0.8, 0.7, 0.4]), np.zeros(4))
+    # 1 -> 0 would answer 0 -> 1: sentence 1 takes its next target above the threshold, 2.
+    assert [(l.source, l.target) for l in decode(scored, 0.5)] == [(10, 11), (11, 12)]
+    assert [(l.source, l.target) for l in decode(scored, 0.75)] == [(10, 11)]
+
+
 def test_link_f1_counts_exact_pairs_and_types():
     gold = [{"doc_id": "d", "source": 1, "target": 0, "type": "support"},
             {"doc_id": "d", "source": 2, "target": 0, "type": "attack"}]
