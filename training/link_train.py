@@ -188,8 +188,9 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
     if model is None:
         model = LinkModel(**(settings or {}), vectors=vectors).fit(docs, links, weights)
     folder = model.save(Path(model_dir) / LINKS_DIR)
-    data = {"roles": learned_from, "source_weights": {r.get("source", "user"): round(weights[r["doc_id"]], 4)
-                                                      for r in records}, "corpus_links": corpus_links, "stored_links": len(links) - corpus_links,
+    by_source = {r.get("source", "user"): round(weights[r["doc_id"]], 4) for r in records}
+    data = {"roles": learned_from, "source_weights": by_source, "corpus_links": corpus_links,
+            "stored_links": len(links) - corpus_links,
             "stored_documents": len({r["doc_id"] for r in user.records}) if user else 0,
             "stored_links_skipped": user.skipped if user else {}}
     (Path(folder) / DATA_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
