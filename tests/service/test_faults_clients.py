@@ -26,7 +26,11 @@ MAX_DOCUMENTS = 64
 # Peak RSS growth while serving the load below; docs/service.md explains the number.
 RSS_BOUND_MB = 600
 HEALTHZ_BOUND_S = 0.100  # p95; the measured p99 and max are in docs/service.md
-HEALTHZ_WORST_S = 1.0
+# p99 catches repeated stalls (the GC walking every prediction paused 0.5-1.4 s at a time, often);
+# the worst probe catches a multi-second one (segmentation took 16 s, event-loop work tens of seconds).
+# A single probe of 1.03-1.19 s was seen in full-suite runs on an Intel Xeon (2 cores): scheduling.
+HEALTHZ_P99_S = 0.3
+HEALTHZ_WORST_S = 2.0
 
 _SENTENCES = ("Citizens should vote online in every election. ", "Turnout rose by 12 percent in 2019. ",
               "Hackers could manipulate the count, critics say. ", "NGOs gain a stronger voice on the Internet. ")
@@ -112,6 +116,7 @@ def test_slow_vanishing_and_maximal_clients_leave_healthz_fast_and_memory_bounde
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     assert answers == [200, 200]
     assert p95 < HEALTHZ_BOUND_S, f"/healthz p95 {p95 * 1000:.0f} ms"
+    assert p99 < HEALTHZ_P99_S, f"/healthz p99 {p99 * 1000:.0f} ms"
     # The slowest probe: CPU scheduling on a shared two-core machine, not the service (see docs/service.md).
     assert latencies[-1] < HEALTHZ_WORST_S, f"/healthz took {latencies[-1] * 1000:.0f} ms"
     assert growth_mb < RSS_BOUND_MB
