@@ -56,7 +56,7 @@ def train_links(
     from argmine.models.artifacts import ModelFormatError
     from argmine.models.links import LinkModelError
     from argmine.training.corpus import CorpusError
-    from argmine.training.link_train import DATA_FILE, LINKS_DIR, train_links
+    from argmine.training.link_train import read_link_data, train_links
     from argmine.training.predictions import PredictionsError
 
     try:
@@ -69,7 +69,7 @@ def train_links(
     typer.echo(f"saved the link model to {model_dir / 'links'}: {model.n_training_links_} links in "
                f"{model.n_training_documents_} documents, window {model.window_} (keeps "
                f"{model.coverage_[model.window_]:.0%} of them), threshold {model.threshold_}; learned from "
-               + json.loads((model_dir / LINKS_DIR / DATA_FILE).read_text(encoding="utf-8"))["roles"])
+               + read_link_data(model_dir)["roles"])
 
 
 @links_app.command("eval")

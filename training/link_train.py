@@ -132,9 +132,10 @@ def predicted_roles(docs: list[LinkDocument], records: list[dict[str, Any]], lab
     labels = labeler.predict([record_input(r) for r in records])
     proba = {head: np.array([[l.probabilities[head][k] for k in names] for l in labels], dtype=np.float32)
              for head, names in (("role", ROLES), ("stance", STANCES))}
-    held = [k for k, r in enumerate(records) if (r["doc_id"], r["sent_id"]) in (out_of_fold or {})]
+    table = out_of_fold or {}
+    held = [k for k, r in enumerate(records) if (r["doc_id"], r["sent_id"]) in table]
     if held:
-        found = role_probabilities(out_of_fold or {}, [records[k] for k in held])
+        found = role_probabilities(table, [records[k] for k in held])
         for head in proba:
             proba[head][held] = found[head]
     return with_record_probabilities(docs, records, proba)
@@ -195,3 +196,8 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
             "stored_links_skipped": user.skipped if user else {}}
     (Path(folder) / DATA_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return model
+
+
+def read_link_data(model_dir: Path) -> dict[str, Any]:
+    """What the link model saved beside the sentence model in ``model_dir`` learned from (``data.json``)."""
+    return json.loads((Path(model_dir) / LINKS_DIR / DATA_FILE).read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from argmine.models.context import in_context
 from argmine.models.labeler import ProgressCallback, SentenceLabeler, record_input
 from argmine.training.config import TrainConfig
 from argmine.training.corpus import fingerprint, load_corpus
-from argmine.training.link_train import stored_sentences, train_links, user_link_data
+from argmine.training.link_train import read_link_data, stored_sentences, train_links, user_link_data
 from argmine.training.metrics import predictions_from_proba, report_by_source
 from argmine.training.splits import dev_split, eval_split
 
@@ -176,7 +176,7 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
     # (training/link_train.py).
     user = user_link_data(extra, extra_links) if "user" in config.sources and extra_links else None
     link_model = train_links(corpus_dir, path, user=user, labeler=labeler)
-    links = json.loads((path / "links" / "data.json").read_text(encoding="utf-8")) if link_model is not None else None
+    links = read_link_data(path) if link_model is not None else None
     return TrainResult(labeler, metrics, path, links)
 
 
