@@ -196,12 +196,15 @@ def frozen_vectors() -> FrozenSentenceVectors:
     return FrozenSentenceVectors()
 
 
-def candidate_pairs(doc: LinkDocument, window: int, none_max: float = 0.5) -> list[tuple[int, int]]:
-    """(source, target) positions of arguing sentences at most ``window`` sentences apart."""
+def candidate_pairs(doc: LinkDocument, window: int, none_max: float = 0.5,
+                    same_paragraph: bool = False) -> list[tuple[int, int]]:
+    """(source, target) positions of arguing sentences at most ``window`` sentences apart
+    (and in one paragraph, with ``same_paragraph``)."""
     arguing = np.flatnonzero(doc.arguing(none_max))
     allowed = set(arguing.tolist())
+    para = doc.paragraphs
     return [(int(i), j) for i in arguing for j in range(max(0, i - window), min(len(doc), i + window + 1))
-            if j != i and j in allowed]
+            if j != i and j in allowed and (not same_paragraph or para[j] == para[i])]
 
 
 def feature_names(window: int, embedding: str, dim: int = 384) -> list[str]:

@@ -213,3 +213,22 @@ def test_the_candidate_rule_is_chosen_on_inner_folds_when_not_given(split, tmp_p
     assert config["none_max"] == model.none_max_ and config["settings"]["none_max"] is None
     loaded = LinkModel.load(tmp_path / "links", vectors=VECTORS)
     assert loaded.none_max_ == model.none_max_ and loaded.predict(test) == model.predict(test)
+
+
+def test_candidates_stay_in_the_source_paragraph_unless_asked_otherwise():
+    from argmine.models.link_features import candidate_pairs
+
+    doc = _doc(["claim", "premise", "claim", "premise"], paragraphs=[0, 0, 1, 1])
+    assert candidate_pairs(doc, window=3, same_paragraph=True) == [(0, 1), (1, 0), (2, 3), (3, 2)]
+    assert (1, 2) in candidate_pairs(doc, window=3) and (3, 0) in candidate_pairs(doc, window=3)
+    one_paragraph = _doc(["claim", "premise", "claim"])  # plain text without blank lines: nothing is cut
+    assert candidate_pairs(one_paragraph, 2, same_paragraph=True) == candidate_pairs(one_paragraph, 2)
+
+
+def test_a_model_saved_before_paragraph_candidates_keeps_linking_across_paragraphs(fitted, tmp_path: Path):
+    fitted.save(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["settings"]["same_paragraph"] is True
+    del config["settings"]["same_paragraph"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert LinkModel.load(tmp_path, vectors=VECTORS).same_paragraph is False
