@@ -91,6 +91,10 @@ def eval_links(
     balance_sources: bool = typer.Option(True, "--balance-sources/--no-balance-sources", help="Each source "
                                          "(seed, authored) weighs as much as the others in the link models."),
     seed: int = typer.Option(13, help="Seed of the folds: rerun with others to see how much the scores move."),
+    gold_part: Optional[str] = typer.Option(None, "--gold-part", help="Diagnostic: replace one part of the "
+                                            "predicted roles by the gold ones, 'claim-premise' (the split of "
+                                            "arguing sentences) or 'arguing' (none vs arguing), to see which "
+                                            "role errors cost links."),
 ) -> None:
     """Cross-validated link P/R/F1 against no-link and nearest-preceding-claim; prints and writes the table."""
     if roles_from is not None and roles_model is not None:
@@ -99,13 +103,13 @@ def eval_links(
     if not groupings or any(g not in ("document", "paragraph") for g in groupings):
         _fail(f"--grouping {grouping!r}: choose from document, paragraph")
     evaluate_links(annotations, folds, groupings, out, json_out, roles_model, _settings(overrides), roles_from,
-                   roles_system, balance_sources, seed)
+                   roles_system, balance_sources, seed, gold_part)
 
 
 def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Path, json_out: Path,
                    roles_model: Optional[Path] = None, settings: Optional[dict] = None,
                    roles_from: Optional[Path] = None, roles_system: Optional[str] = None,
-                   balance_sources: bool = True, seed: int = 13) -> None:
+                   balance_sources: bool = True, seed: int = 13, gold_part: Optional[str] = None) -> None:
     """Run the link evaluation, print its table, write the '## Links' section and the JSON (also `argmine eval --links`)."""
     from argmine.models.links import LinkModelError
     from argmine.training.corpus import CorpusError
@@ -124,7 +128,8 @@ def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Pat
             role_model, system = predictions_role_model(roles_from, roles_system)
             name = f"out-of-fold {system} ({roles_from})"
         results = run_link_evaluation(annotations, folds, groupings, role_model,  # type: ignore[arg-type]
-                                      name, settings, seed=seed, vectors=vectors, balance_sources=balance_sources)
+                                      name, settings, seed=seed, vectors=vectors, balance_sources=balance_sources,
+                                      gold_part=gold_part)  # type: ignore[arg-type]
     except (CorpusError, LinkModelError, LinkEvaluationError, ModelFormatError, OSError, ValueError, KeyError) as exc:
         _fail(str(exc))
     command = "argmine " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 1 else "argmine links eval"

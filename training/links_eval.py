@@ -40,7 +40,14 @@ ProbaFn = Callable[[Records], dict[str, np.ndarray]]
 # Fit on annotated training records, return a function giving "role" and "stance" probabilities for records.
 RoleModel = Callable[[Records], ProbaFn]
 Grouping = Literal["document", "paragraph"]
+# Which part of the predicted roles ``with_gold_part`` replaces by the gold roles.
+GoldPart = Literal["claim-premise", "arguing"]
+GOLD_PARTS: dict[str, str] = {
+    "claim-premise": "gold claim/premise split of the predicted arguing probability (predicted none kept)",
+    "arguing": "gold none vs arguing (the predicted claim/premise split kept)",
+}
 PREMISE = ROLES.index("premise")
+NONE = ROLES.index("none")
 
 
 # The link model for predicted roles chooses its candidate rule (none_max) on inner folds of the training
@@ -135,6 +142,43 @@ def labeler_role_model(model_dir: Path) -> tuple[RoleModel, SentenceVectors]:
     role_model = fixed_role_model(lambda records: {h: p for h, p in labeler.predict_proba(
         [record_input(r) for r in records]).items() if h in HEADS})
     return role_model, LabelerVectors(labeler)
+
+
+def with_gold_part(role_model: RoleModel, part: GoldPart) -> RoleModel:
+    """``role_model`` with one part of its role probabilities replaced by the gold role of each record:
+    a diagnostic of which role errors cost links (the link F1 that fixing that part alone would give).
+
+    ``claim-premise``: the predicted probability of arguing (claim + premise) is kept and given
+    to the gold role (split evenly where the gold role is ``none``). ``arguing``: the gold
+    ``none`` vs arguing decision, with the predicted claim/premise split of the arguing part.
+    """
+    if part not in GOLD_PARTS:
+        raise LinkEvaluationError(f"gold part {part!r} is not one of {list(GOLD_PARTS)}")
+
+    def fit(train: Records) -> ProbaFn:
+        predict = role_model(train)
+
+        def proba(items: Records) -> dict[str, np.ndarray]:
+            out = predict(items)
+            role = np.asarray(out["role"], dtype=np.float32)
+            gold = np.zeros_like(role)
+            gold[np.arange(len(items)), [ROLES.index(r["role"]) for r in items]] = 1.0
+            mixed = np.zeros_like(role)
+            if part == "claim-premise":
+                arguing = 1.0 - role[:, NONE]
+                claim_share = gold[:, CLAIM] + 0.5 * gold[:, NONE]
+                mixed[:, CLAIM], mixed[:, PREMISE] = arguing * claim_share, arguing * (1.0 - claim_share)
+                mixed[:, NONE] = role[:, NONE]
+            else:
+                claim_share = role[:, CLAIM] / np.maximum(role[:, CLAIM] + role[:, PREMISE], 1e-6)
+                mixed[:, CLAIM] = (1.0 - gold[:, NONE]) * claim_share
+                mixed[:, PREMISE] = (1.0 - gold[:, NONE]) * (1.0 - claim_share)
+                mixed[:, NONE] = gold[:, NONE]
+            return {**out, "role": mixed}
+
+        return proba
+
+    return fit
 
 
 # ---- cross-validation ---------------------------------------------------------------------
@@ -241,12 +285,16 @@ def scores(predicted: Sequence[Link], gold: Sequence[dict[str, Any]], records: R
 def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Grouping] = ("document", "paragraph"),
                         role_model: RoleModel = frozen_role_model, role_model_name: str = "frozen_lr",
                         model_settings: dict[str, Any] | None = None, seed: int = 13,
-                        vectors: SentenceVectors | None = None, balance_sources: bool = True) -> dict[str, Any]:
+                        vectors: SentenceVectors | None = None, balance_sources: bool = True,
+                        gold_part: GoldPart | None = None) -> dict[str, Any]:
     """Every system under every grouping, with gold and predicted roles.
 
     ``vectors``: what the link model's features read, the vectors of the sentence model
     that gives the predicted roles (default the frozen base encoder, as ``frozen_role_model``).
+    ``gold_part``: predicted roles with that part taken from the gold roles (``with_gold_part``).
     """
+    if gold_part is not None:
+        role_model = with_gold_part(role_model, gold_part)
     linked = set(linked_documents(corpus_dir))
     if not linked:
         raise LinkEvaluationError(f"no document of {corpus_dir} is annotated for links (no {corpus_dir}/links/*.jsonl)")
@@ -259,12 +307,13 @@ def run_link_evaluation(corpus_dir: Path, folds: int = 5, groupings: Sequence[Gr
     results: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "corpus_fingerprint": fingerprint(corpus_dir), "folds": folds, "role_model": role_model_name,
-        "balance_sources": balance_sources, "seed": seed,
+        "balance_sources": balance_sources, "seed": seed, "gold_part": gold_part,
         "documents": len(linked), "sentences": len(records), "links": len(links),
         "attack": sum(l["type"] == "attack" for l in links),
         "links_by_source": dict(sorted(Counter(source_of[(l["doc_id"], l["source"])] for l in links).items())),
         "window_coverage": window_coverage(docs, links, 10),
-        "systems": {"link_model": "pair logistic regression (models/links.py), window by 90% gold coverage",
+        "systems": {"link_model": "pair logistic regression (models/links.py), window by 90% gold coverage, "
+                                  "candidates in the source's paragraph",
                     **{s.name: s.description for s in BASELINES}},
         "groupings": {},
     }
@@ -293,6 +342,9 @@ def render_links_section(results: dict[str, Any], command: str) -> str:
         f"folds. Predicted roles come from `{results['role_model']}`"
         + (" (one prediction per sentence, by the model of the `argmine eval` fold that held it out). "
            if str(results["role_model"]).startswith("out-of-fold") else " fitted on the same training fold. ")
+        + (f"**Diagnostic run: the predicted roles carry the {GOLD_PARTS[results['gold_part']]}**, so its "
+           "predicted-role rows say what fixing that part of the role errors alone would give, not what the "
+           "models do. " if results.get("gold_part") else "")
         + ("Each source's documents weigh as much in total as the others' in the link models (real text as much "
            "as authored). " if results.get("balance_sources", False) else "Every document weighs the same. ")
         + f"Folds drawn with seed {results.get('seed', 13)}.", "",

@@ -153,3 +153,31 @@ def test_links_eval_takes_roles_from_out_of_fold_predictions_of_argmine_eval(tmp
     assert wrong.exit_code == 1 and "no seed-mode predictions of 'accurate'" in wrong.output
     both = runner.invoke(app, ["links", "eval", *out, "--roles-from", str(predictions), "--roles-model", str(tmp_path)])
     assert both.exit_code == 1 and "choose one" in both.output
+
+
+def test_gold_part_replaces_one_part_of_the_predicted_roles_by_the_gold_ones():
+    from argmine.training.links_eval import LinkEvaluationError, with_gold_part
+
+    items = [{"role": "claim"}, {"role": "premise"}, {"role": "none"}]
+    # Predicted: the claim is called a premise, the premise "none", the none sentence a claim.
+    predicted = np.array([[0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.7, 0.1, 0.2]], dtype=np.float32)
+    fixed = lambda train: (lambda records: {"role": predicted, "stance": np.zeros((len(records), 4))})
+    split = with_gold_part(fixed, "claim-premise")([])(items)["role"]
+    assert np.allclose(split, [[0.7, 0.0, 0.3], [0.0, 0.4, 0.6], [0.4, 0.4, 0.2]])  # P(none) is the prediction
+    arguing = with_gold_part(fixed, "arguing")([])(items)["role"]
+    assert np.allclose(arguing, [[1 / 7, 6 / 7, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])  # the split is the prediction's
+    assert np.allclose(split.sum(1), 1) and np.allclose(arguing.sum(1), 1)
+    with pytest.raises(LinkEvaluationError, match="not one of"):
+        with_gold_part(fixed, "stance")  # type: ignore[arg-type]
+
+
+def test_links_eval_gold_part_is_reported_as_a_diagnostic(tmp_path: Path):
+    root = write_link_corpus(tmp_path / "annotations", n_docs=6, paragraphs=2)
+    out = ["--annotations", str(root), "--folds", "2", "--grouping", "document", "--out", str(tmp_path / "L.md"),
+           "--json", str(tmp_path / "links.json")]
+    result = runner.invoke(app, ["links", "eval", *out, "--gold-part", "claim-premise"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "links.json").read_text())["gold_part"] == "claim-premise"
+    assert "Diagnostic run" in (tmp_path / "L.md").read_text()
+    wrong = runner.invoke(app, ["links", "eval", *out, "--gold-part", "stance"])
+    assert wrong.exit_code == 1 and "not one of ['claim-premise', 'arguing']" in wrong.output
