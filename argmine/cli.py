@@ -124,9 +124,11 @@ def train_command(
         fail(f"bad training config: {exc}")
     version = new_version(fingerprint(annotations))
     target = out or Path("runs") / version
+    from argmine.training.predictions import PredictionsError
+
     try:
         result = train(cfg, annotations, target, version=version)
-    except CorpusError as exc:
+    except (CorpusError, PredictionsError, FileNotFoundError) as exc:
         fail(str(exc))
     typer.echo(f"saved model {version} to {result.path}")
     for name, metrics in result.metrics.items():

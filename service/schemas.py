@@ -374,6 +374,9 @@ class TrainRequest(Strict):
         if not value.holdout:
             raise ValueError("holdout: false is for `argmine train`; the service compares each new model with the "
                              "active one on the held-out sections, so it never trains on them")
+        if value.link_roles_from is not None:
+            raise ValueError("link_roles_from names a file on the server; set it in the service's training config "
+                             "(ARGMINE_TRAIN_CONFIG), not in a request")
         return value
 
     def overrides(self) -> dict[str, Any]:

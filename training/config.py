@@ -52,6 +52,10 @@ class TrainConfig(BaseModel):
     # (cross-validation, a held-out twin): the real sentences are few, and each one helps.
     holdout: bool = True
     sources: tuple[Literal["seed", "authored", "user"], ...] = ("seed", "authored", "user")
+    # Out-of-fold predictions of this recipe (a file of `argmine eval --predictions`, relative to the project
+    # root) whose roles the link model learns from, so it meets in training the role errors it meets in use;
+    # sentences the file lacks take the new model's own roles. None: its own roles everywhere.
+    link_roles_from: str | None = None
     device: str = "auto"
 
     def labeler(self) -> SentenceLabeler:

@@ -34,7 +34,7 @@ from argmine.models.links import LinkModel, NoCandidateLinksError
 from argmine.models.scheme import ROLES, STANCES
 from argmine.models.sentence_vectors import LabelerVectors
 from argmine.training.corpus import linked_documents, load_corpus, load_links
-from argmine.training.predictions import Table, read_predictions, role_probabilities
+from argmine.training.predictions import Table, holds, read_predictions, role_probabilities
 
 LINKS_DIR = "links"
 DATA_FILE = "data.json"  # beside the link model: what it learned from
@@ -133,7 +133,7 @@ def predicted_roles(docs: list[LinkDocument], records: list[dict[str, Any]], lab
     proba = {head: np.array([[l.probabilities[head][k] for k in names] for l in labels], dtype=np.float32)
              for head, names in (("role", ROLES), ("stance", STANCES))}
     table = out_of_fold or {}
-    held = [k for k, r in enumerate(records) if (r["doc_id"], r["sent_id"]) in table]
+    held = [k for k, r in enumerate(records) if holds(table, r)]
     if held:
         found = role_probabilities(table, [records[k] for k in held])
         for head in proba:
@@ -144,7 +144,7 @@ def predicted_roles(docs: list[LinkDocument], records: list[dict[str, Any]], lab
 def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | None = None,
                 user: UserLinks | None = None, labeler: Any = None,
                 roles: TrainingRoles = "predicted", roles_from: Path | None = None,
-                roles_system: str | None = None) -> LinkModel | None:
+                roles_system: str | None = None, every_sentence: bool = True) -> LinkModel | None:
     """Fit on the corpus's link annotations, plus ``user``'s where given, over the vectors of
     ``labeler`` (default: the sentence model saved in ``model_dir``) and save into
     ``model_dir/links``; None where no document has links.
@@ -154,7 +154,10 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
     ones are ``labeler``'s, which saw most of these sentences in training and so errs less on
     them than on new text; ``roles_from`` (a file of ``argmine eval --predictions``, the same
     recipe's out-of-fold probabilities) gives each sentence it holds the roles of a model that
-    never saw it, so the link model learns from the role errors it will meet.
+    never saw it, so the link model learns from the role errors it will meet. With
+    ``every_sentence`` it must hold every corpus sentence (``PredictionsError`` if not); else the
+    sentences it lacks (added or edited since, stored ones) take ``labeler``'s roles, and
+    ``data.json`` counts them.
     """
     linked = set(linked_documents(corpus_dir))
     links = load_links(corpus_dir) if linked else []
@@ -172,8 +175,14 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
     if roles == "predicted" and roles_from is not None:
         out_of_fold, system = read_predictions(roles_from, roles_system)
         corpus_records = [r for r in records if not str(r["doc_id"]).startswith(USER_PREFIX)]
-        role_probabilities(out_of_fold, corpus_records, roles_from)  # every corpus sentence, or a clear error
-        learned_from = f"out-of-fold roles of {system} ({Path(roles_from).name}) on corpus sentences"
+        if every_sentence:
+            role_probabilities(out_of_fold, corpus_records, roles_from)  # every corpus sentence, or a clear error
+            learned_from = f"out-of-fold roles of {system} ({Path(roles_from).name}) on corpus sentences"
+        else:
+            held = sum(holds(out_of_fold, r) for r in corpus_records)
+            learned_from = (f"out-of-fold roles of {system} ({Path(roles_from).name}) on {held} of "
+                            f"{len(corpus_records)} corpus sentences, the sentence model's own roles on the "
+                            f"{len(records) - held} others")
     docs = documents_from_records(records)
     weights = source_weights(records)
     vectors = LabelerVectors(labeler)
@@ -196,6 +205,18 @@ def train_links(corpus_dir: Path, model_dir: Path, settings: dict[str, Any] | No
             "stored_links_skipped": user.skipped if user else {}}
     (Path(folder) / DATA_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return model
+
+
+def resolve_roles_from(value: str | Path) -> Path:
+    """A recipe's ``link_roles_from``: an absolute path, or one relative to the project root (where
+    ``argmine eval --predictions`` files are committed), which must exist."""
+    from argmine.models.paths import PROJECT_ROOT
+
+    path = Path(value) if Path(value).is_absolute() else PROJECT_ROOT / value
+    if not path.is_file():
+        raise FileNotFoundError(f"link_roles_from: {path} does not exist; write it with `argmine eval "
+                                f"--predictions {value}` or leave link_roles_from out")
+    return path
 
 
 def read_link_data(model_dir: Path) -> dict[str, Any]:

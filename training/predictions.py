@@ -19,7 +19,8 @@ import numpy as np
 from argmine.models.scheme import ROLES, STANCES
 
 Key = tuple[str, int]  # (doc_id, sent_id)
-Table = dict[Key, dict[str, dict[str, float]]]  # head -> label -> probability
+# head -> label -> probability, and "text": the sentence the probabilities are of
+Table = dict[Key, dict[str, Any]]
 
 
 class PredictionsError(ValueError):
@@ -43,15 +44,24 @@ def read_predictions(path: Path, system: str | None = None, mode: str = "seed") 
         system = found[0]
     elif system not in found:
         raise PredictionsError(f"{path} holds no {mode}-mode predictions of {system!r}; it has {found}")
-    return {(r["doc_id"], int(r["sent_id"])): r["probabilities"] for r in rows if r["system"] == system}, system
+    return {(r["doc_id"], int(r["sent_id"])): {**r["probabilities"], "text": r.get("text")}
+            for r in rows if r["system"] == system}, system
+
+
+def holds(table: Table, record: Mapping[str, Any]) -> bool:
+    """Whether ``table`` predicts this sentence: its (doc_id, sent_id), and its text where the row
+    names one (a sentence edited since the file was written is another sentence)."""
+    row = table.get((record["doc_id"], record["sent_id"]))
+    return row is not None and row.get("text") in (None, record.get("text", row.get("text")))
 
 
 def role_probabilities(table: Table, records: Sequence[Mapping[str, Any]], source: Path | str = "the file") -> dict[str, np.ndarray]:
     """"role" and "stance" probability rows for ``records`` (columns as ``ROLES``, ``STANCES``)."""
-    missing = [(r["doc_id"], r["sent_id"]) for r in records if (r["doc_id"], r["sent_id"]) not in table]
+    missing = [(r["doc_id"], r["sent_id"]) for r in records if not holds(table, r)]
     if missing:
-        raise PredictionsError(f"{source} has no prediction for {len(missing)} sentence(s), e.g. {missing[0]}: "
-                               "write it with `argmine eval --predictions` over this corpus")
+        raise PredictionsError(f"{source} has no prediction for {len(missing)} sentence(s) (or one for another "
+                               f"text), e.g. {missing[0]}: write it with `argmine eval --predictions` over this "
+                               "corpus")
     return {head: np.array([[table[(r["doc_id"], r["sent_id"])][head][label] for label in labels] for r in records],
                            dtype=np.float32).reshape(len(records), len(labels))
             for head, labels in (("role", ROLES), ("stance", STANCES))}

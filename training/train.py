@@ -18,7 +18,9 @@ from argmine.models.context import in_context
 from argmine.models.labeler import ProgressCallback, SentenceLabeler, record_input
 from argmine.training.config import TrainConfig
 from argmine.training.corpus import fingerprint, load_corpus
-from argmine.training.link_train import read_link_data, stored_sentences, train_links, user_link_data
+from argmine.training.link_train import (read_link_data, resolve_roles_from, stored_sentences, train_links,
+                                         user_link_data)
+from argmine.training.predictions import read_predictions
 from argmine.training.metrics import predictions_from_proba, report_by_source
 from argmine.training.splits import dev_split, eval_split
 
@@ -134,6 +136,10 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
           extra_links: Sequence[dict[str, Any]] = ()) -> TrainResult:
     """``extra``: stored annotations; ``extra_links``: stored links (``service.link_store`` rows), which the
     link model learns from beside the corpus links where ``user`` is a source (``link_train.user_link_data``)."""
+    roles_from = None
+    if config.link_roles_from:  # a missing or unreadable file fails here, not after the sentence model trained
+        roles_from = resolve_roles_from(config.link_roles_from)
+        read_predictions(roles_from)
     records = load_corpus(corpus_dir, sources=tuple(s for s in config.sources if s != "user"))
     if "user" in config.sources:
         records += user_records(extra)
@@ -175,7 +181,8 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, extra: Sequence[
     # The link model beside it, on its own vectors, where the corpus or the stored links have any
     # (training/link_train.py).
     user = user_link_data(extra, extra_links) if "user" in config.sources and extra_links else None
-    link_model = train_links(corpus_dir, path, user=user, labeler=labeler)
+    link_model = train_links(corpus_dir, path, user=user, labeler=labeler, roles_from=roles_from,
+                             every_sentence=False)
     links = read_link_data(path) if link_model is not None else None
     return TrainResult(labeler, metrics, path, links)
 

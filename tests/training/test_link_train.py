@@ -36,3 +36,20 @@ def test_argmine_train_adds_stored_links_to_the_link_model(tiny_linked_corpus: P
     alone = train(TrainConfig(**TINY, sources=("seed", "authored")), tiny_linked_corpus, tmp_path / "corpus-only",
                   extra=ANNOTATIONS, progress=False, extra_links=links)
     assert alone.links is not None and alone.links["stored_links"] == 0
+
+
+@pytest.mark.slow
+def test_a_recipes_link_roles_from_teaches_the_link_model_out_of_fold_roles(tiny_linked_corpus: Path, tmp_path: Path):
+    from tests.training.test_link_train_stored_links import _predictions
+
+    predictions = _predictions(tmp_path / "oof.jsonl", tiny_linked_corpus)
+    result = train(TrainConfig(**TINY, link_roles_from=str(predictions)), tiny_linked_corpus, tmp_path / "model",
+                   progress=False)
+    assert result.links is not None and result.links["roles"].startswith("out-of-fold roles of finetuned (oof.jsonl)")
+
+
+def test_a_missing_link_roles_from_fails_before_any_training(tiny_linked_corpus: Path, tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="no-such.jsonl does not exist"):
+        train(TrainConfig(**TINY, link_roles_from="runs/no-such.jsonl"), tiny_linked_corpus, tmp_path / "model",
+              progress=False)
+    assert not (tmp_path / "model").exists()

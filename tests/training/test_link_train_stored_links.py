@@ -82,14 +82,15 @@ def test_stored_links_alone_train_a_link_model_where_the_corpus_has_none(tiny_co
     assert model is not None and model.n_training_links_ == 2
 
 
-def _predictions(path: Path, corpus: Path, role_of=lambda r: r["role"], skip: int = 0) -> Path:
+def _predictions(path: Path, corpus: Path, role_of=lambda r: r["role"], skip: int = 0,
+                 text_of=lambda r: r["text"]) -> Path:
     """A file as `argmine eval --predictions` writes it: certain roles and stances per corpus sentence."""
     rows = []
     for r in load_corpus(corpus)[skip:]:
         proba = {"role": {k: float(k == role_of(r)) for k in ROLES},
                  "stance": {k: float(k == r["stance"]) for k in STANCES}, "risk": {"false": 1.0, "true": 0.0}}
         rows.append({"system": "finetuned", "mode": "seed", "fold": 0, "doc_id": r["doc_id"],
-                     "sent_id": r["sent_id"], "probabilities": proba})
+                     "sent_id": r["sent_id"], "text": text_of(r), "probabilities": proba})
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     return path
 
@@ -111,5 +112,23 @@ def test_the_link_model_learns_from_out_of_fold_roles_where_given(tiny_linked_co
     partial = _predictions(tmp_path / "partial.jsonl", tiny_linked_corpus, skip=1)
     with pytest.raises(PredictionsError, match="has no prediction for 1 sentence"):
         train_links(tiny_linked_corpus, tmp_path / "d", labeler=FakeLabeler(), roles_from=partial)
+    # A sentence edited since the file was written is not the one it predicted.
+    first = load_corpus(tiny_linked_corpus)[0]
+    stale = _predictions(tmp_path / "stale.jsonl", tiny_linked_corpus,
+                         text_of=lambda r: r["text"] + " (old)" if r == first else r["text"])
+    with pytest.raises(PredictionsError, match="has no prediction for 1 sentence"):
+        train_links(tiny_linked_corpus, tmp_path / "d", labeler=FakeLabeler(), roles_from=stale)
     with pytest.raises(PredictionsError, match="no seed-mode predictions of 'accurate'"):
         train_links(tiny_linked_corpus, tmp_path / "d", labeler=FakeLabeler(), roles_from=gold, roles_system="accurate")
+
+
+def test_out_of_fold_roles_need_not_cover_every_sentence_when_asked(tiny_linked_corpus: Path, tmp_path: Path):
+    # As `argmine train` with a recipe's link_roles_from: sentences added or edited since the file was
+    # written, and stored ones, take the sentence model's own roles.
+    partial = _predictions(tmp_path / "partial.jsonl", tiny_linked_corpus, skip=2)
+    n = len(load_corpus(tiny_linked_corpus))
+    assert train_links(tiny_linked_corpus, tmp_path / "a", labeler=FakeLabeler(), roles_from=partial,
+                       every_sentence=False) is not None
+    roles = json.loads((tmp_path / "a" / "links" / "data.json").read_text())["roles"]
+    assert roles == (f"out-of-fold roles of finetuned (partial.jsonl) on {n - 2} of {n} corpus sentences, "
+                     "the sentence model's own roles on the 2 others")
