@@ -53,7 +53,8 @@ class BatchLinker:
     def _document(self, document: Document, records: Records) -> Records:
         if not records:
             return records
-        links = self.model.predict(documents_from_records(with_paragraphs(records, document.text)))
+        starts = document.extracted.paragraph_starts() if document.extracted is not None else None
+        links = self.model.predict(documents_from_records(with_paragraphs(records, document.text, starts)))
         return add_link_fields(records, links)
 
     def _sentences(self, documents: Sequence[Document], labelled: Sequence[Records]) -> list[Records]:

@@ -30,6 +30,12 @@ class Extracted:
     # PDF only: (start, page) where each run of characters from one page begins, ascending.
     page_starts: tuple[tuple[int, int], ...] = field(default=())
 
+    def paragraph_starts(self) -> list[int]:
+        """Where each paragraph of the argument begins: every unit begins one, except a list item, which
+        continues the paragraph before it (the sentence that introduces a list is what its items argue for,
+        and a text file writes such a list without blank lines). What link candidates are kept within."""
+        return [u.start for k, u in enumerate(self.units) if u.kind != "list_item" or k == 0]
+
     def page_at(self, offset: int) -> int | None:
         """The page the character at ``offset`` was printed on (None outside PDFs)."""
         if not self.page_starts:

@@ -8,6 +8,7 @@ with edges premise -> RA/CA -> conclusion).
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -22,8 +23,14 @@ Record = Mapping[str, Any]
 NODE_FIELDS = ("doc_id", "sent_id", "role", "stance", "risk", "text")
 
 
-def with_paragraphs(records: Sequence[Record], text: str) -> list[dict[str, Any]]:
-    """Sentence records with the ``paragraph`` their ``start`` offset falls in (blank lines part paragraphs)."""
+def with_paragraphs(records: Sequence[Record], text: str,
+                    paragraph_starts: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """Sentence records with the ``paragraph`` their ``start`` offset falls in: blank lines part
+    paragraphs, or, for an extracted document, ``Extracted.paragraph_starts()`` (its list items
+    continue the paragraph that introduces them)."""
+    if paragraph_starts:
+        starts = sorted(paragraph_starts)
+        return [{**r, "paragraph": max(bisect.bisect_right(starts, r["start"]) - 1, 0)} for r in records]
     return [{**r, "paragraph": text.count("\n\n", 0, r["start"])} for r in records]
 
 

@@ -86,8 +86,10 @@ def bound_link_model(model_dir: str | Path) -> LinkModel | None:
         return bound
 
 
-def links_for_document(model_dir: Path, records: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]] | None:
-    """The ``links`` field of one labelled document (sentence records as the route builds them)."""
+def links_for_document(model_dir: Path, records: Sequence[dict[str, Any]], text: str,
+                       paragraph_starts: Sequence[int] | None = None) -> list[dict[str, Any]] | None:
+    """The ``links`` field of one labelled document (sentence records as the route builds them);
+    ``paragraph_starts`` for an extracted file (``Extracted.paragraph_starts``)."""
     from argmine.models.link_features import documents_from_records
 
     model = bound_link_model(model_dir)
@@ -95,4 +97,4 @@ def links_for_document(model_dir: Path, records: Sequence[dict[str, Any]], text:
         return None
     if not records:
         return []
-    return document_links(model.predict(documents_from_records(with_paragraphs(records, text))))
+    return document_links(model.predict(documents_from_records(with_paragraphs(records, text, paragraph_starts))))

@@ -195,7 +195,8 @@ def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], uploads: l
         cursor += len(sentences)
         extraction = _extraction_fields(upload, records)
         # null unless the model has a link model beside it (service/links.py)
-        extraction["links"] = _links(services, records, documents[d].text, model_dirs)
+        starts = upload.extracted.paragraph_starts() if upload.extracted is not None else None
+        extraction["links"] = _links(services, records, documents[d].text, model_dirs, starts)
         services.suggestions.add(records)
         document = {"id": doc_id, "sentences": [{k: v for k, v in r.items() if k != "doc_id"} for r in records],
                     **extraction}
@@ -203,8 +204,8 @@ def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], uploads: l
     return b'{"documents":[' + b",".join(parts) + b"]}"
 
 
-def _links(services: Services, records: list[dict[str, Any]], text: str,
-           model_dirs: dict[str, Path | None]) -> list[dict[str, Any]] | None:
+def _links(services: Services, records: list[dict[str, Any]], text: str, model_dirs: dict[str, Path | None],
+           paragraph_starts: list[int] | None = None) -> list[dict[str, Any]] | None:
     """Links of one document from the link model beside the labelling model, if it has one."""
     from argmine.service.links import links_for_document
 
@@ -217,4 +218,4 @@ def _links(services: Services, records: list[dict[str, Any]], text: str,
         except UnknownVersion:  # its directory went away under the running model: labels go on, without links
             model_dirs[version] = None
     path = model_dirs[version]
-    return None if path is None else links_for_document(path, records, text)
+    return None if path is None else links_for_document(path, records, text, paragraph_starts)

@@ -239,3 +239,15 @@ def test_a_link_model_trained_on_another_sentence_model_stops_the_run_before_wri
     (model_dir / "training.json").write_text(json.dumps({"version": "fake-1"}), encoding="utf-8")
     result = label("-", "-o", str(tmp_path / "out.jsonl"), "--model", str(model_dir), "--engine", "ray")
     assert result.exit_code == 1 and "'fake-0', not 'fake-1'" in result.output
+
+
+def test_list_items_of_an_html_file_may_back_the_sentence_that_introduces_them(tmp_path, linked_model):
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>Citizens should vote online in every election.</p><ul>"
+                    "<li>In 2019 turnout rose by 12 percent.</li><li>In 2021 it rose by 9 percent.</li></ul>"
+                    "<p>Parties must publish their budgets online.</p></body></html>", encoding="utf-8")
+    result = label(str(page), "-o", str(tmp_path / "out.jsonl"), "--model", str(linked_model))
+    assert result.exit_code == 0, result.output
+    (sentences,) = by_doc(list(read_records(tmp_path / "out.jsonl"))).values()
+    assert [sentences[k]["role"] for k in sorted(sentences)] == ["claim", "premise", "premise", "claim"]
+    assert sentences[1]["target"] == 0 and 3 not in [s["target"] for s in sentences.values()]

@@ -103,3 +103,18 @@ def test_export_command_predicts_links_of_a_labelled_jsonl_with_a_model(tmp_path
     assert len(rows) >= 0.5 * len(load_links(root))
     result = runner.invoke(app, ["links", "export", str(labelled), "-o", str(tmp_path / "x.txt")])
     assert result.exit_code == 1 and "cannot tell the format" in result.output
+
+
+def test_paragraphs_come_from_blank_lines_or_from_the_extracted_units():
+    from argmine.extraction.document import Extracted, Unit
+    from argmine.models.link_outputs import with_paragraphs
+
+    text = "Lead claim.\n\nItem one.\n\nItem two.\n\nNext paragraph."
+    starts = [text.index(s) for s in ("Lead", "Item one", "Item two", "Next")]
+    records = [{"sent_id": k, "start": s} for k, s in enumerate(starts)]
+    assert [r["paragraph"] for r in with_paragraphs(records, text)] == [0, 1, 2, 3]
+    units = (Unit(starts[0], starts[0] + 11, "paragraph"), Unit(starts[1], starts[1] + 9, "list_item"),
+             Unit(starts[2], starts[2] + 9, "list_item"), Unit(starts[3], len(text), "paragraph"))
+    extracted = Extracted(text, units, "html")
+    assert extracted.paragraph_starts() == [starts[0], starts[3]]
+    assert [r["paragraph"] for r in with_paragraphs(records, text, extracted.paragraph_starts())] == [0, 0, 0, 1]

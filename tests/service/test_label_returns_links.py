@@ -66,3 +66,23 @@ def test_a_link_model_trained_on_another_models_vectors_answers_links_null(tmp_p
     assert document["links"] is None and len(document["sentences"]) == 5
     said = [r for r in caplog.records if r.name == "argmine.service.links"]
     assert len(said) == 1 and "no links for model" in said[0].getMessage()  # once, not per request
+
+
+@pytest.mark.slow
+def test_list_items_of_an_html_page_may_back_the_sentence_that_introduces_them(tmp_path: Path,
+                                                                                link_model: LinkModel):
+    # Extraction gives every <li> a unit of its own, parted by a blank line; for links a list continues
+    # the paragraph before it, as a text file writes it, so its items can reach the claim that leads in.
+    assert link_model.same_paragraph
+    shipped = write_fake_model(tmp_path / "shipped", "fake-1")
+    link_model.save(shipped / "links")
+    page = (b"<html><body><p>Citizens should vote online in every election.</p><ul>"
+            b"<li>In 2019 turnout rose by 12 percent.</li><li>In 2021 it rose by 9 percent.</li></ul>"
+            b"<p>Parties must publish their budgets online.</p></body></html>")
+    with running(tmp_path, labeler=FakeLabeler(), model_dir=shipped) as client:
+        response = client.post("/v1/label", content=page, headers={"Content-Type": "text/html"})
+    assert response.status_code == 200, response.text
+    document = response.json()["documents"][0]
+    assert [s["role"] for s in document["sentences"]] == ["claim", "premise", "premise", "claim"]
+    targets = {l["source"]: l["target"] for l in document["links"]}
+    assert targets.get(1) == 0 and 3 not in targets.values()  # the items back the lead, not the next paragraph
