@@ -144,8 +144,8 @@ class LinkModel:
     # with predicted roles, where an arguing sentence is often given "none" at 0.5-0.8).
     none_max: float | None = 0.5
     # Candidates only within the source's paragraph: 89% of the corpus's gold links are, and the rest are
-    # mostly missed anyway (5-fold, three fold seeds: link F1 on all sentences +0.01-0.02 with gold or
-    # predicted roles, by document and by paragraph; docs/links.md). Without paragraphs (plain text with no
+    # mostly missed anyway (5-fold, three fold seeds, link F1 on all sentences: +0.011 gold / +0.016 predicted
+    # roles by document, +0.017 / +0.002 by paragraph; docs/links.md). Without paragraphs (plain text with no
     # blank line) every sentence is in paragraph 0 and nothing changes.
     same_paragraph: bool = True
     C: float = 0.05

@@ -52,7 +52,9 @@ def holds(table: Table, record: Mapping[str, Any]) -> bool:
     """Whether ``table`` predicts this sentence: its (doc_id, sent_id), and its text where the row
     names one (a sentence edited since the file was written is another sentence)."""
     row = table.get((record["doc_id"], record["sent_id"]))
-    return row is not None and row.get("text") in (None, record.get("text", row.get("text")))
+    if row is None:
+        return False
+    return row.get("text") is None or "text" not in record or row["text"] == record["text"]
 
 
 def role_probabilities(table: Table, records: Sequence[Mapping[str, Any]], source: Path | str = "the file") -> dict[str, np.ndarray]:
