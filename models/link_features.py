@@ -93,7 +93,7 @@ def with_record_probabilities(docs: Sequence[LinkDocument], records: Sequence[Ma
     return out
 
 
-def _one_hot(values: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+def one_hot(values: Sequence[str], labels: Sequence[str]) -> np.ndarray:
     out = np.zeros((len(values), len(labels)), dtype=np.float32)
     out[np.arange(len(values)), [labels.index(v) for v in values]] = 1.0
     return out
@@ -116,7 +116,7 @@ def documents_from_records(records: Sequence[Mapping[str, Any]]) -> list[LinkDoc
             role = np.array([[r["probabilities"]["role"][k] for k in ROLES] for r in rows], dtype=np.float32)
             stance = np.array([[r["probabilities"]["stance"][k] for k in STANCES] for r in rows], dtype=np.float32)
         else:
-            role, stance = _one_hot([r["role"] for r in rows], ROLES), _one_hot([r["stance"] for r in rows], STANCES)
+            role, stance = one_hot([r["role"] for r in rows], ROLES), one_hot([r["stance"] for r in rows], STANCES)
         out.append(LinkDocument(doc_id, tuple(int(r["sent_id"]) for r in rows), tuple(r["text"] for r in rows),
                                 tuple(int(r.get("paragraph", 0)) for r in rows), role.reshape(len(rows), len(ROLES)),
                                 stance.reshape(len(rows), len(STANCES))))

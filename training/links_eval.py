@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from argmine.models.link_features import (CLAIM, LinkDocument, documents_from_records, frozen_vectors,
-                                          with_record_probabilities)
+                                          one_hot, with_record_probabilities)
 from argmine.models.links import Link, LinkModel, link_f1, window_coverage
 from argmine.models.scheme import HEADS, ROLES, STANCES
 from argmine.models.sentence_vectors import LabelerVectors, SentenceVectors
@@ -96,8 +96,8 @@ def frozen_role_model(records: Records) -> ProbaFn:
 
     vectors = frozen_vectors()
     X = vectors([r["text"] for r in records])
-    per_source = Counter(r.get("source", "") for r in records)
-    source_weight = np.array([len(records) / (len(per_source) * per_source[r.get("source", "")]) for r in records])
+    by_document = source_weights(records)
+    source_weight = np.array([by_document[r["doc_id"]] for r in records])
     models = {}
     for head, labels in (("role", ROLES), ("stance", STANCES)):
         y = np.array([labels.index(r[head]) for r in records])
@@ -161,8 +161,7 @@ def with_gold_part(role_model: RoleModel, part: GoldPart) -> RoleModel:
         def proba(items: Records) -> dict[str, np.ndarray]:
             out = predict(items)
             role = np.asarray(out["role"], dtype=np.float32)
-            gold = np.zeros_like(role)
-            gold[np.arange(len(items)), [ROLES.index(r["role"]) for r in items]] = 1.0
+            gold = one_hot([r["role"] for r in items], ROLES)
             mixed = np.zeros_like(role)
             if part == "claim-premise":
                 arguing = 1.0 - role[:, NONE]
