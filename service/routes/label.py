@@ -195,8 +195,7 @@ def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], uploads: l
         cursor += len(sentences)
         extraction = _extraction_fields(upload, records)
         # null unless the model has a link model beside it (service/links.py)
-        starts = upload.extracted.paragraph_starts() if upload.extracted is not None else None
-        extraction["links"] = _links(services, records, documents[d].text, model_dirs, starts)
+        extraction["links"] = _links(services, records, documents[d].text, model_dirs, upload)
         services.suggestions.add(records)
         document = {"id": doc_id, "sentences": [{k: v for k, v in r.items() if k != "doc_id"} for r in records],
                     **extraction}
@@ -205,7 +204,7 @@ def _answer(ids: list[str], pieces: list[list[tuple[int, int, str]]], uploads: l
 
 
 def _links(services: Services, records: list[dict[str, Any]], text: str, model_dirs: dict[str, Path | None],
-           paragraph_starts: list[int] | None = None) -> list[dict[str, Any]] | None:
+           upload: Upload) -> list[dict[str, Any]] | None:
     """Links of one document from the link model beside the labelling model, if it has one."""
     from argmine.service.links import links_for_document
 
@@ -218,4 +217,8 @@ def _links(services: Services, records: list[dict[str, Any]], text: str, model_d
         except UnknownVersion:  # its directory went away under the running model: labels go on, without links
             model_dirs[version] = None
     path = model_dirs[version]
-    return None if path is None else links_for_document(path, records, text, paragraph_starts)
+    if path is None:
+        return None
+    # A file's paragraphs come from its extracted units (list items join their lead-in), text's from blank lines.
+    starts = upload.extracted.paragraph_starts() if upload.extracted is not None else None
+    return links_for_document(path, records, text, starts)
