@@ -76,6 +76,18 @@ def nearest_preceding_claim(docs: Sequence[LinkDocument], same_paragraph: bool =
     return out
 
 
+def previous_arguing(docs: Sequence[LinkDocument]) -> list[Link]:
+    """Each claim or premise supports the claim or premise before it in its paragraph: a chain that
+    reads no claim/premise split, so the errors of that split cannot mislead it."""
+    out = []
+    for doc in docs:
+        arguing = np.flatnonzero(doc.role_proba.argmax(1) != NONE)
+        for before, i in zip(arguing[:-1], arguing[1:]):
+            if doc.paragraphs[before] == doc.paragraphs[i]:
+                out.append(Link(doc.doc_id, doc.sent_ids[i], doc.sent_ids[before], "support", 1.0))
+    return out
+
+
 def no_link(docs: Sequence[LinkDocument]) -> list[Link]:
     return []
 
@@ -193,6 +205,8 @@ BASELINES = [
     LinkSystem("nearest_claim", "each premise supports the nearest preceding claim", nearest_preceding_claim),
     LinkSystem("nearest_claim_paragraph", "each premise supports the nearest preceding claim of its paragraph",
                lambda docs: nearest_preceding_claim(docs, same_paragraph=True)),
+    LinkSystem("previous_arguing_paragraph", "each claim or premise supports the claim or premise before it "
+               "in its paragraph", previous_arguing),
 ]
 
 

@@ -10,7 +10,7 @@ from argmine.models.link_features import LinkDocument
 from argmine.models.links import Link
 from argmine.models.scheme import ROLES
 from argmine.training.config import TrainConfig
-from argmine.training.links_eval import nearest_preceding_claim, write_links_section
+from argmine.training.links_eval import nearest_preceding_claim, previous_arguing, write_links_section
 from argmine.training.train import train
 from tests.link_corpus import write_link_corpus
 
@@ -32,6 +32,11 @@ def test_nearest_preceding_claim_links_premises_only_and_can_stay_in_the_paragra
     assert nearest_preceding_claim([doc]) == [Link("d", 2, 1, "support", 1.0), Link("d", 4, 1, "support", 1.0),
                                               Link("d", 6, 5, "support", 1.0)]
     assert [(l.source, l.target) for l in nearest_preceding_claim([doc], same_paragraph=True)] == [(2, 1), (6, 5)]
+
+
+def test_previous_arguing_chains_claims_and_premises_within_a_paragraph_skipping_none():
+    doc = _doc(["premise", "claim", "none", "premise", "claim", "none", "premise"], [0, 0, 0, 0, 1, 1, 1])
+    assert [(l.source, l.target) for l in previous_arguing([doc])] == [(1, 0), (3, 1), (6, 4)]
 
 
 def test_the_links_section_is_replaced_and_the_rest_kept(tmp_path: Path):
