@@ -232,3 +232,27 @@ def test_a_model_saved_before_paragraph_candidates_keeps_linking_across_paragrap
     del config["settings"]["same_paragraph"]
     (tmp_path / "config.json").write_text(json.dumps(config))
     assert LinkModel.load(tmp_path, vectors=VECTORS).same_paragraph is False
+
+
+def test_regularisation_is_chosen_on_inner_folds_when_not_given(split, fitted, tmp_path: Path, monkeypatch):
+    from argmine.models.links import C_GRID
+
+    train, train_links, test, _ = split
+    assert fitted.C is None and fitted.C_ in C_GRID
+    fitted.save(tmp_path / "links")
+    config = json.loads((tmp_path / "links" / "config.json").read_text())
+    assert config["C"] == fitted.C_ and config["settings"]["C"] is None
+    assert LinkModel.load(tmp_path / "links", vectors=VECTORS).C_ == fitted.C_
+    del config["C"]  # saved before the grid: its C was a setting
+    config["settings"]["C"] = 0.05
+    (tmp_path / "links" / "config.json").write_text(json.dumps(config))
+    assert LinkModel.load(tmp_path / "links", vectors=VECTORS).C_ == 0.05
+
+    strong, weak = (LinkModel(C=C, vectors=VECTORS).fit(train, train_links) for C in (0.001, 1.0))
+    assert (strong.C_, weak.C_) == (0.001, 1.0)
+    assert np.linalg.norm(strong.link_coef_) < np.linalg.norm(weak.link_coef_)
+
+    # The grid value whose out-of-fold F1 is best wins (here made to be 0.01).
+    monkeypatch.setattr(LinkModel, "_tune_threshold",
+                        lambda self, docs, links, X, y, groups, w, weight_of, C, threshold=None: (0.5, float(C == 0.01)))
+    assert LinkModel(vectors=VECTORS).fit(train, train_links).C_ == 0.01
