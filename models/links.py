@@ -1,7 +1,8 @@
 """The link model: which sentence supports or attacks which, within one document.
 
 The cheapest model that could work: a class-weighted logistic regression over
-candidate pairs (``link_features``) says whether a link exists; a decoder gives
+candidate pairs (``link_features``), strongly regularised (its ``C`` chosen on inner
+folds), says whether a link exists; a decoder gives
 each sentence its most probable target, or none below a threshold tuned on
 out-of-fold scores of the training documents; a second class-weighted logistic
 regression says ``support`` or ``attack``. Follows the scikit-learn contract:
