@@ -68,7 +68,8 @@ def train_links(
         _fail(f"no document of {annotations} is annotated for links (no {annotations}/links/*.jsonl with a link)")
     typer.echo(f"saved the link model to {model_dir / 'links'}: {model.n_training_links_} links in "
                f"{model.n_training_documents_} documents, window {model.window_} (keeps "
-               f"{model.coverage_[model.window_]:.0%} of them), threshold {model.threshold_}; learned from "
+               f"{model.coverage_[model.window_]:.0%} of them), threshold {model.threshold_}, C {model.C_}, "
+               f"candidates with role none at most {model.none_max_}; learned from "
                + read_link_data(model_dir)["roles"])
 
 

@@ -74,6 +74,7 @@ def test_links_eval_and_train_commands_on_a_generated_corpus(tmp_path: Path):
                                  "--set", "C=0.1"])
     assert result.exit_code == 0, result.output
     assert "learned from the sentence model's own roles" in result.output
+    assert ", C 0.1," in result.output.replace("\n", " ")
     missing = runner.invoke(app, ["links", "train", "--annotations", str(root), "--model-dir", str(tmp_path / "m"),
                                   "--roles-from", str(tmp_path / "no-such.jsonl")])
     assert missing.exit_code == 1 and "cannot read predictions from" in missing.output
@@ -81,7 +82,8 @@ def test_links_eval_and_train_commands_on_a_generated_corpus(tmp_path: Path):
     assert json.loads((tmp_path / "m" / "links" / "config.json").read_text())["vectors"] == {
         "model_version": version, "dim": 384}
     assert (tmp_path / "m" / "links" / "links.safetensors").exists()
-    assert json.loads((tmp_path / "m" / "links" / "config.json").read_text())["settings"]["C"] == 0.1
+    config = json.loads((tmp_path / "m" / "links" / "config.json").read_text())
+    assert config["settings"]["C"] == config["C"] == 0.1
 
 
 def test_links_commands_explain_what_is_missing(tiny_corpus: Path, tmp_path: Path):
