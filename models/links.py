@@ -153,7 +153,7 @@ class LinkModel:
     same_paragraph: bool = True
     # Inverse regularisation of the existence classifier. None: the value of ``C_GRID`` with the best out-of-fold
     # F1 on the training documents, chosen with the threshold. Before round 3 session 6 it was 0.05; the inner
-    # folds now pick 0.001-0.003 for predicted roles, and the link model leans less on their claim/premise
+    # folds now mostly pick 0.001-0.003, and with predicted roles the link model leans less on their claim/premise
     # errors (seed link F1 with predicted roles 0.269 -> 0.291, three fold seeds; docs/links.md).
     C: float | None = None
     type_C: float = 0.5
