@@ -2,10 +2,9 @@
 
 The cheapest model that could work: a class-weighted logistic regression over
 candidate pairs (``link_features``), strongly regularised (its ``C`` chosen on inner
-folds), says whether a link exists; a decoder gives
-each sentence its most probable target, or none below a threshold tuned on
-out-of-fold scores of the training documents; a second class-weighted logistic
-regression says ``support`` or ``attack``. Follows the scikit-learn contract:
+folds), says whether a link exists; a decoder gives each sentence its most probable
+target, or none below a threshold tuned on out-of-fold scores of the training
+documents; a second class-weighted logistic regression says ``support`` or ``attack``. Follows the scikit-learn contract:
 ``__init__`` stores settings, ``fit`` returns ``self``, learned state ends in ``_``.
 Saved as safetensors (coefficients) + JSON, never a pickle.
 """
@@ -384,7 +383,7 @@ class LinkModel:
         model.vector_identity_ = trained_on
         model.window_, model.threshold_ = int(config["window"]), float(config["threshold"])
         model.none_max_ = float(config["none_max"])
-        model.C_ = float(config.get("C", settings.get("C") or 0.05))  # models before C_GRID kept it in settings
+        model.C_ = float(config.get("C", settings["C"]))  # models before C_GRID kept only the setting
         model.coverage_ = {int(k): v for k, v in config["training"]["window_coverage"].items()}
         model.n_training_links_ = config["training"]["links"]
         model.n_training_documents_ = config["training"]["documents"]
