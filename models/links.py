@@ -4,8 +4,9 @@ The cheapest model that could work: a class-weighted logistic regression over
 candidate pairs (``link_features``), strongly regularised (its ``C`` chosen on inner
 folds), says whether a link exists; a decoder gives each sentence its most probable
 target, or none below a threshold tuned on out-of-fold scores of the training
-documents; a second class-weighted logistic regression says ``support`` or ``attack``. Follows the scikit-learn contract:
-``__init__`` stores settings, ``fit`` returns ``self``, learned state ends in ``_``.
+documents; a second class-weighted logistic regression says ``support`` or ``attack``.
+Follows the scikit-learn contract: ``__init__`` stores settings, ``fit`` returns
+``self``, learned state ends in ``_``.
 Saved as safetensors (coefficients) + JSON, never a pickle.
 """
 
