@@ -155,6 +155,10 @@ def eval_command(
     predictions: Optional[Path] = typer.Option(None, "--predictions", help="Also write every sentence's "
                                                "out-of-fold probabilities as JSONL (for error analysis, or "
                                                "`argmine links eval --roles-from`)."),
+    folds_from: Optional[Path] = typer.Option(None, "--folds-from", help="An earlier run's --predictions file: "
+                                              "its sentences keep their seed-mode folds and new sections are "
+                                              "dealt over the folds, so a corpus change is measured on the "
+                                              "same test sets."),
 ) -> None:
     """Grouped cross-validation of baselines and fine-tuned models; writes EVALUATION.md."""
     from argmine.training.config import load_config
@@ -171,7 +175,7 @@ def eval_command(
     try:
         results = run_evaluation(annotations, cfg, folds, out, json_out,
                                  [s.strip() for s in systems.split(",") if s.strip()], chosen_modes,
-                                 predictions_out=predictions)
+                                 predictions_out=predictions, folds_from=folds_from)
     except ValueError as exc:
         fail(str(exc))
     typer.echo(f"wrote {out} and {json_out}" + (f" and {predictions}" if predictions else ""))

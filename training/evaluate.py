@@ -31,7 +31,8 @@ from argmine.training.calibration import cross_fitted, ece, fit_temperature, nor
 from argmine.training.config import load_config
 from argmine.training.distill import unlabelled_records, with_soft_targets
 from argmine.training.metrics import gold
-from argmine.training.splits import dev_split, grouped_folds
+from argmine.training.predictions import read_folds
+from argmine.training.splits import dev_split, folds_keeping, grouped_folds
 
 Records = list[dict[str, Any]]
 
@@ -212,14 +213,16 @@ def prediction_rows(records: Records, pooled: dict[str, Pooled], mode: str) -> l
 
 def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path, json_out: Path,
                    names: Sequence[str], modes: Sequence[str] = ("seed", "documents"),
-                   predictions_out: Path | None = None) -> dict[str, Any]:
+                   predictions_out: Path | None = None, folds_from: Path | None = None) -> dict[str, Any]:
     """Cross-validates ``names`` (plus their teachers) and writes the report.
 
     ``seed``: folds grouped by paragraph over every sentence, reported per source
     (the real-sentence numbers). ``documents``: leave-documents-out over the
     authored documents, how a model carries to a new document of a new register.
     ``predictions_out``: the out-of-fold probabilities of each sentence as JSONL
-    (``prediction_rows``), for the systems that give probabilities.
+    (``prediction_rows``), for the systems that give probabilities. ``folds_from``: such a file of an
+    earlier run, whose seed-mode folds are kept (``splits.folds_keeping``), so that what the corpus
+    gained is measured on the sentences the earlier run tested, in the same folds.
     """
     predictions: list[dict[str, Any]] = []
     started = time.time()
@@ -233,6 +236,7 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "corpus_fingerprint": fingerprint(corpus_dir),
         "folds": folds,
+        "folds_from": str(folds_from) if folds_from is not None else None,
         "modes": list(modes),
         "config": config.model_dump(mode="json"),
         "systems": {s.name: {"description": s.description, "train_sources": list(s.train_sources),
@@ -241,7 +245,9 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
         "results": {}, "documents": {}, "calibration": {},
     }
     if "seed" in modes:
-        pooled = cross_validate(records, chosen, grouped_folds(records, folds, config.seed))
+        splits = (folds_keeping(records, read_folds(folds_from), folds, config.seed) if folds_from is not None
+                  else grouped_folds(records, folds, config.seed))
+        pooled = cross_validate(records, chosen, splits)
         predictions += prediction_rows(records, pooled, "seed")
         for system in chosen:
             results["results"][system.name] = report_by_source(records, pooled[system.name].labels)

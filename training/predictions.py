@@ -30,12 +30,7 @@ class PredictionsError(ValueError):
 def read_predictions(path: Path, system: str | None = None, mode: str = "seed") -> tuple[Table, str]:
     """The probabilities of one system in one mode by (doc_id, sent_id), and the system's name;
     ``system`` may be left out when the file holds one system with probabilities."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-        rows = [json.loads(line) for line in lines if line.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PredictionsError(f"cannot read predictions from {path}: {exc}") from exc
-    rows = [r for r in rows if isinstance(r, dict) and r.get("mode") == mode]
+    rows = _rows(path, mode)
     found = sorted({r["system"] for r in rows})
     if system is None:
         if len(found) != 1:
@@ -46,6 +41,24 @@ def read_predictions(path: Path, system: str | None = None, mode: str = "seed") 
         raise PredictionsError(f"{path} holds no {mode}-mode predictions of {system!r}; it has {found}")
     return {(r["doc_id"], int(r["sent_id"])): {**r["probabilities"], "text": r.get("text")}
             for r in rows if r["system"] == system}, system
+
+
+def read_folds(path: Path, mode: str = "seed") -> dict[Key, tuple[int, str | None]]:
+    """The fold that tested each sentence, with the sentence's text, so that a later run can test
+    on the same folds (``splits.folds_keeping``); the folds are the run's, whatever its systems."""
+    rows = _rows(path, mode)
+    if not rows:
+        raise PredictionsError(f"{path} holds no {mode}-mode predictions")
+    return {(r["doc_id"], int(r["sent_id"])): (int(r["fold"]), r.get("text")) for r in rows}
+
+
+def _rows(path: Path, mode: str) -> list[dict[str, Any]]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        rows = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PredictionsError(f"cannot read predictions from {path}: {exc}") from exc
+    return [r for r in rows if isinstance(r, dict) and r.get("mode") == mode]
 
 
 def holds(table: Table, record: Mapping[str, Any]) -> bool:

@@ -148,3 +148,57 @@ def test_agree_counts_how_often_two_models_label_the_unlabelled_text_alike(tmp_p
     assert "| role | 1.000 |" in result.output  # a model agrees with itself
     other = runner.invoke(app, ["agree", f"a={saved[0]}", f"b={saved[1]}", "--annotations", str(corpus)])
     assert other.exit_code == 0 and "| risk |" in other.output
+
+
+def test_folds_keeping_holds_each_earlier_section_in_its_fold_and_deals_out_new_ones():
+    from argmine.training.splits import folds_keeping
+
+    def record(doc: str, sent: int, section: int, text: str = "x") -> dict:
+        return {"doc_id": doc, "sent_id": sent, "section": f"{doc}#{section}", "text": text}
+
+    records = [record("a", 0, 0), record("a", 1, 0), record("a", 2, 1, "edited"), record("a", 3, 1),
+               record("b", 0, 0)] + [record("c", i, i) for i in range(4)]
+    earlier = {("a", 0): (1, "x"), ("a", 1): (1, "x"), ("a", 2): (1, "before"), ("a", 3): (0, "x"), ("b", 0): (1, None)}
+    splits = folds_keeping(records, earlier, 2, seed=13)
+    fold = {i: k for k, (_, test) in enumerate(splits) for i in test}
+    assert [fold[i] for i in range(5)] == [1, 1, 0, 0, 1]  # a#1 keeps the fold of its unchanged sentence
+    new = [fold[i] for i in range(5, 9)]
+    assert sorted(new) == [0, 0, 1, 1]  # four new sections dealt evenly over two folds
+    assert folds_keeping(records, earlier, 2, seed=13) == splits
+    for train, test in splits:
+        assert sorted(train + test) == list(range(len(records))) and not set(train) & set(test)
+    with pytest.raises(ValueError, match="fold 1; it cannot be kept with 1 folds"):
+        folds_keeping(records, earlier, 1, seed=13)
+
+
+def test_eval_folds_from_tests_on_the_earlier_runs_folds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from typer.testing import CliRunner
+
+    from argmine.cli import app
+    from argmine.training import evaluate
+
+    corpus = write_corpus(tmp_path / "annotations", sources={"tiny-a": "seed", "tiny-b": "authored"})
+    records = [json.loads(line) for doc in ("tiny-a", "tiny-b") for line in (corpus / f"{doc}.jsonl").open()]
+    earlier = tmp_path / "oof.jsonl"
+    earlier.write_text("".join(json.dumps({"system": "finetuned", "mode": "seed", "doc_id": r["doc_id"],
+                                           "sent_id": r["sent_id"], "text": r["text"],
+                                           "fold": 1 if r["doc_id"] == "tiny-a" else 0}) + "\n"
+                               for r in records if r["sent_id"] < 5))
+    seen: list = []
+    real = evaluate.cross_validate
+    monkeypatch.setattr(evaluate, "cross_validate", lambda records, chosen, splits, *a: seen.append((records, splits))
+                        or real(records, chosen, splits, *a))
+    args = ["eval", "--annotations", str(corpus), "--folds", "2", "--systems", "majority", "--modes", "seed",
+            "--out", str(tmp_path / "E.md"), "--json", str(tmp_path / "e.json")]
+    result = CliRunner().invoke(app, [*args, "--folds-from", str(earlier)])
+    assert result.exit_code == 0, result.output
+    (loaded, splits), = seen
+    tested_in = {(loaded[i]["doc_id"], loaded[i]["sent_id"]): k for k, (_, test) in enumerate(splits) for i in test}
+    assert all(tested_in[(r["doc_id"], r["sent_id"])] == (1 if r["doc_id"] == "tiny-a" else 0)
+               for r in records if r["sent_id"] < 5)
+    assert json.loads((tmp_path / "e.json").read_text())["folds_from"] == str(earlier)
+
+    earlier.write_text(json.dumps({"system": "finetuned", "mode": "documents", "doc_id": "tiny-a", "sent_id": 0,
+                                   "fold": 0}) + "\n")
+    result = CliRunner().invoke(app, [*args, "--folds-from", str(earlier)])
+    assert result.exit_code == 1 and "holds no seed-mode predictions" in result.output
