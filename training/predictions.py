@@ -49,6 +49,8 @@ def read_folds(path: Path, mode: str = "seed") -> dict[Key, tuple[int, str | Non
     rows = _rows(path, mode)
     if not rows:
         raise PredictionsError(f"{path} holds no {mode}-mode predictions")
+    if any(not isinstance(r.get("fold"), int) for r in rows):
+        raise PredictionsError(f"{path} has {mode}-mode rows without a fold: write it with `argmine eval --predictions`")
     return {(r["doc_id"], int(r["sent_id"])): (int(r["fold"]), r.get("text")) for r in rows}
 
 

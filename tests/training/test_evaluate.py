@@ -202,3 +202,7 @@ def test_eval_folds_from_tests_on_the_earlier_runs_folds(tmp_path: Path, monkeyp
                                    "fold": 0}) + "\n")
     result = CliRunner().invoke(app, [*args, "--folds-from", str(earlier)])
     assert result.exit_code == 1 and "holds no seed-mode predictions" in result.output
+
+    earlier.write_text(json.dumps({"system": "finetuned", "mode": "seed", "doc_id": "tiny-a", "sent_id": 0}) + "\n")
+    result = CliRunner().invoke(app, [*args, "--folds-from", str(earlier)])
+    assert result.exit_code == 1 and "rows without a fold" in result.output
