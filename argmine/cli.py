@@ -159,6 +159,9 @@ def eval_command(
                                               "its sentences keep their seed-mode folds and new sections are "
                                               "dealt over the folds, so a corpus change is measured on the "
                                               "same test sets."),
+    recipe_overrides: list[str] = typer.Option([], "--recipe-set", help="Override a key of the shipped recipes' "
+                                               "systems (accurate, default, ...), e.g. seed=14; --set reaches "
+                                               "only `finetuned`."),
 ) -> None:
     """Grouped cross-validation of baselines and fine-tuned models; writes EVALUATION.md."""
     from argmine.training.config import load_config
@@ -175,7 +178,8 @@ def eval_command(
     try:
         results = run_evaluation(annotations, cfg, folds, out, json_out,
                                  [s.strip() for s in systems.split(",") if s.strip()], chosen_modes,
-                                 predictions_out=predictions, folds_from=folds_from)
+                                 predictions_out=predictions, folds_from=folds_from,
+                                 recipe_overrides=recipe_overrides)
     except ValueError as exc:
         fail(str(exc))
     typer.echo(f"wrote {out} and {json_out}" + (f" and {predictions}" if predictions else ""))

@@ -70,13 +70,14 @@ class System:
     teacher: str | None = None
 
 
-def recipe(name: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """A shipped model's training recipe (training/recipes/<name>.yaml), with overrides."""
-    config = load_config(RECIPES_DIR / f"{name}.yaml")
-    return config.model_copy(update=overrides or {}) if overrides else config
+def recipe(name: str, overrides: Sequence[str] = ()) -> TrainConfig:
+    """A shipped model's training recipe (training/recipes/<name>.yaml), with ``--set``-style overrides."""
+    return load_config(RECIPES_DIR / f"{name}.yaml", overrides)
 
 
-def systems(config: TrainConfig, corpus_dir: Path | None = None) -> dict[str, System]:
+def systems(config: TrainConfig, corpus_dir: Path | None = None, recipe_overrides: Sequence[str] = ()) -> dict[str, System]:
+    """Every system ``argmine eval`` knows; ``recipe_overrides`` (``key=value``) change the shipped recipes'
+    systems, e.g. ``seed=14`` to see how much a recipe's scores move with its own training seed alone."""
     embedder: list[Embedder] = []
     caches: dict[tuple, dict] = {}  # frozen-layer outputs, shared by fits with the same frozen part
     unlabelled: list[Records] = []
@@ -106,7 +107,7 @@ def systems(config: TrainConfig, corpus_dir: Path | None = None) -> dict[str, Sy
                ("seed",)),
     ]
     if RECIPES_DIR.is_dir():
-        accurate, default = recipe("accurate"), recipe("default")
+        accurate, default = recipe("accurate", recipe_overrides), recipe("default", recipe_overrides)
         listed += [
             System("accurate", "all-mpnet-base-v2, neighbours as context, LoRA (recipes/accurate.yaml)",
                    finetuned(accurate)),
@@ -213,7 +214,8 @@ def prediction_rows(records: Records, pooled: dict[str, Pooled], mode: str) -> l
 
 def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path, json_out: Path,
                    names: Sequence[str], modes: Sequence[str] = ("seed", "documents"),
-                   predictions_out: Path | None = None, folds_from: Path | None = None) -> dict[str, Any]:
+                   predictions_out: Path | None = None, folds_from: Path | None = None,
+                   recipe_overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Cross-validates ``names`` (plus their teachers) and writes the report.
 
     ``seed``: folds grouped by paragraph over every sentence, reported per source
@@ -227,7 +229,7 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
     predictions: list[dict[str, Any]] = []
     started = time.time()
     records = load_corpus(corpus_dir, sources=("seed", "authored"))
-    available = systems(config, corpus_dir)
+    available = systems(config, corpus_dir, recipe_overrides)
     unknown = [n for n in names if n not in available]
     if unknown:
         raise ValueError(f"unknown systems {unknown}; choose from {list(available)}")
@@ -237,6 +239,7 @@ def run_evaluation(corpus_dir: Path, config: TrainConfig, folds: int, out: Path,
         "corpus_fingerprint": fingerprint(corpus_dir),
         "folds": folds,
         "folds_from": str(folds_from) if folds_from is not None else None,
+        "recipe_overrides": list(recipe_overrides),
         "modes": list(modes),
         "config": config.model_dump(mode="json"),
         "systems": {s.name: {"description": s.description, "train_sources": list(s.train_sources),

@@ -206,3 +206,27 @@ def test_eval_folds_from_tests_on_the_earlier_runs_folds(tmp_path: Path, monkeyp
     earlier.write_text(json.dumps({"system": "finetuned", "mode": "seed", "doc_id": "tiny-a", "sent_id": 0}) + "\n")
     result = CliRunner().invoke(app, [*args, "--folds-from", str(earlier)])
     assert result.exit_code == 1 and "rows without a fold" in result.output
+
+
+def test_recipe_set_changes_the_shipped_recipes_systems_only(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from argmine.cli import app
+    from argmine.training.evaluate import systems
+
+    available = systems(TrainConfig(), None, ["seed=14"])
+    student = available["default_no_teacher"].make()
+    assert student.config.seed == 14 and student.config.teacher is None and student.config.base == "minilm"
+    assert available["accurate"].make().config.seed == 14
+    assert available["finetuned"].make().config.seed == TrainConfig().seed
+    with pytest.raises(ValueError):
+        systems(TrainConfig(), None, ["no_such_key=1"])
+
+    corpus = write_corpus(tmp_path / "annotations", sources={"tiny-a": "seed", "tiny-b": "authored"})
+    args = ["eval", "--annotations", str(corpus), "--folds", "2", "--systems", "majority", "--modes", "seed",
+            "--out", str(tmp_path / "E.md"), "--json", str(tmp_path / "e.json")]
+    result = CliRunner().invoke(app, [*args, "--recipe-set", "seed=14"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "e.json").read_text())["recipe_overrides"] == ["seed=14"]
+    result = CliRunner().invoke(app, [*args, "--recipe-set", "seed"])
+    assert result.exit_code == 1 and "expects key=value" in result.output
