@@ -96,6 +96,9 @@ def eval_links(
                                             "predicted roles by the gold ones, 'claim-premise' (the split of "
                                             "arguing sentences) or 'arguing' (none vs arguing), to see which "
                                             "role errors cost links."),
+    frozen_bases: str = typer.Option("minilm", "--frozen-bases", help="Comma-separated base encoders whose frozen "
+                                     "vectors, side by side, the default frozen-vector LR reads for the predicted "
+                                     "roles: minilm (ships with argmine), mpnet (`argmine base fetch mpnet`)."),
 ) -> None:
     """Cross-validated link P/R/F1 against no-link and nearest-preceding-claim; prints and writes the table."""
     if roles_from is not None and roles_model is not None:
@@ -103,26 +106,30 @@ def eval_links(
     groupings = [g.strip() for g in grouping.split(",") if g.strip()]
     if not groupings or any(g not in ("document", "paragraph") for g in groupings):
         _fail(f"--grouping {grouping!r}: choose from document, paragraph")
+    bases = tuple(b.strip() for b in frozen_bases.split(",") if b.strip())
+    if (roles_from is not None or roles_model is not None) and bases != ("minilm",):
+        _fail("--frozen-bases chooses the frozen-vector LR's encoders; --roles-from and --roles-model replace that LR")
     evaluate_links(annotations, folds, groupings, out, json_out, roles_model, _settings(overrides), roles_from,
-                   roles_system, balance_sources, seed, gold_part)
+                   roles_system, balance_sources, seed, gold_part, bases)
 
 
 def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Path, json_out: Path,
                    roles_model: Optional[Path] = None, settings: Optional[dict] = None,
                    roles_from: Optional[Path] = None, roles_system: Optional[str] = None,
-                   balance_sources: bool = True, seed: int = 13, gold_part: Optional[str] = None) -> None:
+                   balance_sources: bool = True, seed: int = 13, gold_part: Optional[str] = None,
+                   frozen_bases: tuple[str, ...] = ("minilm",)) -> None:
     """Run the link evaluation, print its table, write the '## Links' section and the JSON (also `argmine eval --links`)."""
     from argmine.models.links import LinkModelError
     from argmine.training.corpus import CorpusError
-    from argmine.training.links_eval import (LinkEvaluationError, frozen_role_model, labeler_role_model,
+    from argmine.models.artifacts import ModelFormatError
+    from argmine.models.encoder import BaseEncoderMissing
+    from argmine.training.links_eval import (FrozenRoleModel, LinkEvaluationError, labeler_role_model,
                                              predictions_role_model, render_links_section, run_link_evaluation,
                                              write_json, write_links_section)
 
-    from argmine.models.artifacts import ModelFormatError
-
     try:
-        name = "frozen_lr"
-        role_model, vectors = frozen_role_model, None
+        frozen = FrozenRoleModel(frozen_bases)
+        role_model, vectors, name = frozen, None, frozen.name
         if roles_model:
             (role_model, vectors), name = labeler_role_model(roles_model), f"saved model {roles_model}"
         elif roles_from:
@@ -131,7 +138,8 @@ def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Pat
         results = run_link_evaluation(annotations, folds, groupings, role_model,  # type: ignore[arg-type]
                                       name, settings, seed=seed, vectors=vectors, balance_sources=balance_sources,
                                       gold_part=gold_part)  # type: ignore[arg-type]
-    except (CorpusError, LinkModelError, LinkEvaluationError, ModelFormatError, OSError, ValueError, KeyError) as exc:
+    except (CorpusError, LinkModelError, LinkEvaluationError, ModelFormatError, BaseEncoderMissing, OSError, ValueError,
+            KeyError) as exc:
         _fail(str(exc))
     command = "argmine " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 1 else "argmine links eval"
     section = render_links_section(results, command)

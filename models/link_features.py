@@ -130,7 +130,7 @@ def marker_flags(texts: Sequence[str]) -> np.ndarray:
 
 
 class FrozenSentenceVectors:
-    """Mean-pooled, L2-normalised vectors of the frozen base MiniLM encoder, cached by text.
+    """Mean-pooled, L2-normalised vectors of a frozen base encoder (MiniLM by default), cached by text.
 
     Not what a saved model reads (that is the sentence model's own forward pass,
     ``sentence_vectors.LabelerVectors``): the vectors of the cheap out-of-fold
@@ -139,22 +139,39 @@ class FrozenSentenceVectors:
 
     @property
     def identity(self) -> VectorIdentity:
-        from argmine.models.encoder import BASE_NAME, base_model_version
+        from argmine.models.encoder import base_model_version, spec
 
-        return VectorIdentity(f"frozen base {BASE_NAME} {base_model_version()}", 384)
+        return VectorIdentity(f"frozen base {spec(self.base).name} {base_model_version(self.base)}", self.dim)
 
-    def __init__(self, batch_size: int = 64, max_length: int = 128):
+    def __init__(self, base: str = "minilm", batch_size: int = 64, max_length: int = 128):
+        from argmine.models.encoder import spec
+
+        spec(base)  # an unknown base fails here, not at first use
+        self.base = base
         self.batch_size = batch_size
         self.max_length = max_length
         self._cache: dict[str, np.ndarray] = {}
         self._model: Any = None
+        self._dim: int | None = None
+
+    @property
+    def dim(self) -> int:
+        """The encoder's width, read from its config without loading its weights."""
+        if self._dim is None:
+            from transformers import AutoConfig
+
+            from argmine.models.encoder import base_model_path
+
+            self._dim = int(AutoConfig.from_pretrained(str(base_model_path(self.base)),
+                                                       local_files_only=True).hidden_size)
+        return self._dim
 
     def _load(self) -> None:
         from transformers import AutoModel, AutoTokenizer
 
         from argmine.models.encoder import base_model_path
 
-        path = str(base_model_path())
+        path = str(base_model_path(self.base))
         self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self._model = AutoModel.from_pretrained(path, local_files_only=True).eval()
 
@@ -187,13 +204,13 @@ class FrozenSentenceVectors:
                     pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
                     for i, vector in zip(index, torch.nn.functional.normalize(pooled, dim=-1).numpy()):
                         self._cache[missing[i]] = vector
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
 
 
-@lru_cache(maxsize=1)
-def frozen_vectors() -> FrozenSentenceVectors:
-    """One shared encoder per process: loading it costs seconds, and its cache is reused."""
-    return FrozenSentenceVectors()
+@lru_cache(maxsize=None)
+def frozen_vectors(base: str = "minilm") -> FrozenSentenceVectors:
+    """One shared encoder per base and process: loading it costs seconds, and its cache is reused."""
+    return FrozenSentenceVectors(base)
 
 
 def candidate_pairs(doc: LinkDocument, window: int, none_max: float = 0.5,

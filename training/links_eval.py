@@ -93,8 +93,14 @@ def no_link(docs: Sequence[LinkDocument]) -> list[Link]:
 
 
 # ---- predicted roles ---------------------------------------------------------------------
-def frozen_role_model(records: Records) -> ProbaFn:
-    """Role and stance from class-weighted LR over the frozen sentence vectors (cheap, out-of-fold).
+@dataclass(frozen=True)
+class FrozenRoleModel:
+    """Role and stance from class-weighted LR over frozen sentence vectors (cheap, out-of-fold).
+
+    ``bases``: the frozen encoders whose mean-pooled vectors are put side by side. MiniLM
+    alone is the default, as it ships with argmine; with mpnet beside it (``argmine base
+    fetch mpnet``) the seed's roles come out better and so do the links drawn from them
+    (seed, by paragraph, three fold seeds: docs/links.md).
 
     The sentence alone: with its neighbours' vectors beside it (their mean, or each apart)
     the LR found the seed's roles a little better out of fold, yet the link F1 with those
@@ -103,33 +109,55 @@ def frozen_role_model(records: Records) -> ProbaFn:
     Each source (seed, authored, ...) weighs as much as the others in total, and each
     class within that: the few real seed sentences are not drowned by the authored ones.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.utils.class_weight import compute_sample_weight
 
-    vectors = frozen_vectors()
-    X = vectors([r["text"] for r in records])
-    by_document = source_weights(records)
-    source_weight = np.array([by_document[r["doc_id"]] for r in records])
-    models = {}
-    for head, labels in (("role", ROLES), ("stance", STANCES)):
-        y = np.array([labels.index(r[head]) for r in records])
-        weight = source_weight * compute_sample_weight("balanced", y)
-        models[head] = (LogisticRegression(C=1.0, max_iter=3000).fit(X, y, sample_weight=weight)
-                        if len(set(y.tolist())) > 1 else int(y[0]))
+    bases: tuple[str, ...] = ("minilm",)
 
-    def predict(items: Records) -> dict[str, np.ndarray]:
-        Z = vectors([r["text"] for r in items])
-        out = {}
+    def __post_init__(self) -> None:
+        from argmine.models.encoder import spec
+
+        if not self.bases:
+            raise LinkEvaluationError("the frozen role model needs at least one base encoder")
+        for base in self.bases:
+            spec(base)
+
+    @property
+    def name(self) -> str:
+        return "frozen_lr" if self.bases == ("minilm",) else f"frozen_lr ({' + '.join(self.bases)})"
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        return np.concatenate([frozen_vectors(base)(list(texts)) for base in self.bases], axis=1)
+
+    def __call__(self, records: Records) -> ProbaFn:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.utils.class_weight import compute_sample_weight
+
+        X = self.vectors([r["text"] for r in records])
+        by_document = source_weights(records)
+        source_weight = np.array([by_document[r["doc_id"]] for r in records])
+        models = {}
         for head, labels in (("role", ROLES), ("stance", STANCES)):
-            model, proba = models[head], np.zeros((len(items), len(labels)), dtype=np.float32)
-            if isinstance(model, int):
-                proba[:, model] = 1.0
-            else:
-                proba[:, model.classes_] = model.predict_proba(Z)
-            out[head] = proba
-        return out
+            y = np.array([labels.index(r[head]) for r in records])
+            weight = source_weight * compute_sample_weight("balanced", y)
+            models[head] = (LogisticRegression(C=1.0, max_iter=3000).fit(X, y, sample_weight=weight)
+                            if len(set(y.tolist())) > 1 else int(y[0]))
 
-    return predict
+        def predict(items: Records) -> dict[str, np.ndarray]:
+            Z = self.vectors([r["text"] for r in items])
+            out = {}
+            for head, labels in (("role", ROLES), ("stance", STANCES)):
+                model, proba = models[head], np.zeros((len(items), len(labels)), dtype=np.float32)
+                if isinstance(model, int):
+                    proba[:, model] = 1.0
+                else:
+                    proba[:, model.classes_] = model.predict_proba(Z)
+                out[head] = proba
+            return out
+
+        return predict
+
+
+# The default sentence model of the link evaluation: the LR over frozen MiniLM vectors.
+frozen_role_model = FrozenRoleModel()
 
 
 def fixed_role_model(predict_proba: ProbaFn) -> RoleModel:

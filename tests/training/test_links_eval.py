@@ -188,3 +188,34 @@ def test_links_eval_gold_part_is_reported_as_a_diagnostic(tmp_path: Path):
     assert "Diagnostic run" in (tmp_path / "L.md").read_text()
     wrong = runner.invoke(app, ["links", "eval", *out, "--gold-part", "stance"])
     assert wrong.exit_code == 1 and "not one of ['claim-premise', 'arguing']" in wrong.output
+
+
+def test_links_eval_reads_the_frozen_vectors_of_several_bases_side_by_side(tmp_path: Path, monkeypatch):
+    from argmine.models.link_features import frozen_vectors
+    from argmine.training.links_eval import FrozenRoleModel
+    from tests.models.test_bases import tiny_mpnet
+
+    monkeypatch.setenv("ARGMINE_CACHE_DIR", str(tmp_path / "cache"))
+    root = write_link_corpus(tmp_path / "annotations", n_docs=6, paragraphs=2)
+    out = ["--annotations", str(root), "--folds", "2", "--grouping", "document", "--out", str(tmp_path / "L.md"),
+           "--json", str(tmp_path / "links.json")]
+    frozen_vectors.cache_clear()
+    try:
+        missing = runner.invoke(app, ["links", "eval", *out, "--frozen-bases", "minilm,mpnet"])
+        assert missing.exit_code == 1 and "argmine base fetch mpnet" in missing.output.replace("\n", " ")
+        tiny_mpnet(tmp_path / "cache" / "bases" / "mpnet")  # width 32
+        frozen_vectors.cache_clear()
+        both = FrozenRoleModel(("minilm", "mpnet"))
+        assert both.vectors(["Portals save time.", "Critics disagree."]).shape == (2, 384 + 32)
+        result = runner.invoke(app, ["links", "eval", *out, "--frozen-bases", "minilm,mpnet"])
+        assert result.exit_code == 0, result.output
+        results = json.loads((tmp_path / "links.json").read_text())
+        assert results["role_model"] == "frozen_lr (minilm + mpnet)"
+        predicted = results["groupings"]["document"]["link_model"]["predicted"]["all"]["link"]
+        assert predicted["predicted"] > 0
+    finally:
+        frozen_vectors.cache_clear()
+    unknown = runner.invoke(app, ["links", "eval", *out, "--frozen-bases", "bert"])
+    assert unknown.exit_code == 1 and "unknown base encoder 'bert'" in unknown.output
+    clash = runner.invoke(app, ["links", "eval", *out, "--frozen-bases", "mpnet", "--roles-from", str(tmp_path)])
+    assert clash.exit_code == 1 and "--frozen-bases" in clash.output
