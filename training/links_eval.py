@@ -383,7 +383,10 @@ def render_links_section(results: dict[str, Any], command: str) -> str:
         "Exact match of source -> target (`link`) and of source -> target with its type (`typed`), pooled over "
         f"folds. Predicted roles come from `{results['role_model']}`"
         + (" (one prediction per sentence, by the model of the `argmine eval` fold that held it out). "
-           if str(results["role_model"]).startswith("out-of-fold") else " fitted on the same training fold. ")
+           if str(results["role_model"]).startswith("out-of-fold")
+           else ", a class-weighted logistic regression over the frozen encoders' mean-pooled sentence vectors, "
+                "fitted on the same training fold. " if str(results["role_model"]).startswith("frozen_lr")
+           else " fitted on the same training fold. ")
         + (f"**Diagnostic run: the predicted roles carry the {GOLD_PARTS[results['gold_part']]}**, so its "
            "predicted-role rows say what fixing that part of the role errors alone would give, not what the "
            "models do. " if results.get("gold_part") else "")
