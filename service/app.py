@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -116,7 +117,9 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
                                       SuggestionPool(settings.suggestion_pool), TokenStore(engine),
                                       LinkStore(engine))
         follow: asyncio.Task | None = None
+        switch_interval = sys.getswitchinterval()
         try:
+            sys.setswitchinterval(settings.gil_switch_ms / 1000)
             await model.start()
             metrics.watch_queue(lambda: batcher.depth, lambda: batcher.waiting_sentences)
             await batcher.start()
@@ -138,6 +141,7 @@ def create_app(settings: Settings | None = None, labeler_factory: LabelerFactory
             await batcher.stop()
             engine.dispose()
             gc.unfreeze()  # a process that builds another app (tests) lets cycles of this one be collected
+            sys.setswitchinterval(switch_interval)
 
     app = FastAPI(title="argmine", version=_version(), lifespan=lifespan,
                   description="Policy-argument mining: claims, premises, stances and risks per sentence. "

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     max_wait_ms: float = Field(0.0, ge=0, description="Extra wait for company after a busy forward; a request "
                                                       "to an idle batcher always goes at once.")
     device: str = Field("auto", description="Inference device: auto, cpu, cuda.")
+    # Python hands the GIL to a waiting thread only every switch interval (5 ms by default), and
+    # the event loop needs it several times per request: while worker threads parse, segment and
+    # encode maximal documents, /healthz took a median 70 ms, p95 143 ms (2-core AMD EPYC); at 0.5 ms
+    # 20 and 48 ms (tests/service/test_faults_clients.py, docs/service.md).
+    gil_switch_ms: float = Field(0.5, gt=0, description="Python's thread switch interval while the service "
+                                                       "runs: short, so the event loop answers while worker "
+                                                       "threads work through large documents.")
 
     suggestion_pool: int = Field(5000, ge=1, description="Recently labelled sentences kept for /v1/suggestions.")
 

@@ -83,3 +83,15 @@ def test_settings_come_from_argmine_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("ARGMINE_MAX_DOCUMENTS", "many")
     with pytest.raises(ValueError, match="max_documents"):
         Settings()
+
+
+def test_the_service_shortens_the_thread_switch_interval_while_it_runs_and_restores_it(tmp_path):
+    import sys
+
+    before = sys.getswitchinterval()
+    with running(tmp_path, labeler=FakeLabeler(), gil_switch_ms=0.25) as client:
+        assert client.get("/healthz").status_code == 200
+        assert sys.getswitchinterval() == pytest.approx(0.00025)
+    assert sys.getswitchinterval() == pytest.approx(before)
+    with pytest.raises(ValueError, match="gil_switch_ms"):
+        Settings(gil_switch_ms=0)
