@@ -10,6 +10,7 @@ from typing import Literal, Optional
 
 import typer
 
+from argmine.models.encoder import DEFAULT_BASE
 from argmine.models.paths import ANNOTATIONS_DIR
 
 links_app = typer.Typer(help="Links between sentences: which supports or attacks which.", no_args_is_help=True)
@@ -96,7 +97,7 @@ def eval_links(
                                             "predicted roles by the gold ones, 'claim-premise' (the split of "
                                             "arguing sentences) or 'arguing' (none vs arguing), to see which "
                                             "role errors cost links."),
-    frozen_bases: str = typer.Option("minilm", "--frozen-bases", help="Comma-separated base encoders whose frozen "
+    frozen_bases: str = typer.Option(DEFAULT_BASE, "--frozen-bases", help="Comma-separated base encoders whose frozen "
                                      "vectors, side by side, the default frozen-vector LR reads for the predicted "
                                      "roles: minilm (ships with argmine), mpnet (`argmine base fetch mpnet`)."),
 ) -> None:
@@ -107,7 +108,7 @@ def eval_links(
     if not groupings or any(g not in ("document", "paragraph") for g in groupings):
         _fail(f"--grouping {grouping!r}: choose from document, paragraph")
     bases = tuple(b.strip() for b in frozen_bases.split(",") if b.strip())
-    if (roles_from is not None or roles_model is not None) and bases != ("minilm",):
+    if (roles_from is not None or roles_model is not None) and bases != (DEFAULT_BASE,):
         _fail("--frozen-bases chooses the frozen-vector LR's encoders; --roles-from and --roles-model replace that LR")
     evaluate_links(annotations, folds, groupings, out, json_out, roles_model, _settings(overrides), roles_from,
                    roles_system, balance_sources, seed, gold_part, bases)
@@ -117,7 +118,7 @@ def evaluate_links(annotations: Path, folds: int, groupings: list[str], out: Pat
                    roles_model: Optional[Path] = None, settings: Optional[dict] = None,
                    roles_from: Optional[Path] = None, roles_system: Optional[str] = None,
                    balance_sources: bool = True, seed: int = 13, gold_part: Optional[str] = None,
-                   frozen_bases: tuple[str, ...] = ("minilm",)) -> None:
+                   frozen_bases: tuple[str, ...] = (DEFAULT_BASE,)) -> None:
     """Run the link evaluation, print its table, write the '## Links' section and the JSON (also `argmine eval --links`)."""
     from argmine.models.links import LinkModelError
     from argmine.training.corpus import CorpusError

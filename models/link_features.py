@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from argmine.models.encoder import DEFAULT_BASE
 from argmine.models.scheme import ROLES, STANCES
 from argmine.models.sentence_vectors import VectorIdentity
 
@@ -143,7 +144,7 @@ class FrozenSentenceVectors:
 
         return VectorIdentity(f"frozen base {spec(self.base).name} {base_model_version(self.base)}", self.dim)
 
-    def __init__(self, base: str = "minilm", batch_size: int = 64, max_length: int = 128):
+    def __init__(self, base: str = DEFAULT_BASE, batch_size: int = 64, max_length: int = 128):
         from argmine.models.encoder import spec
 
         spec(base)  # an unknown base fails here, not at first use
@@ -208,7 +209,7 @@ class FrozenSentenceVectors:
 
 
 @lru_cache(maxsize=None)
-def frozen_vectors(base: str = "minilm") -> FrozenSentenceVectors:
+def frozen_vectors(base: str = DEFAULT_BASE) -> FrozenSentenceVectors:
     """One shared encoder per base and process: loading it costs seconds, and its cache is reused."""
     return FrozenSentenceVectors(base)
 

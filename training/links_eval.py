@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from argmine.models.encoder import DEFAULT_BASE
 from argmine.models.link_features import (CLAIM, LinkDocument, documents_from_records, frozen_vectors,
                                           one_hot, with_record_probabilities)
 from argmine.models.links import Link, LinkModel, link_f1, window_coverage
@@ -110,19 +111,17 @@ class FrozenRoleModel:
     class within that: the few real seed sentences are not drowned by the authored ones.
     """
 
-    bases: tuple[str, ...] = ("minilm",)
+    bases: tuple[str, ...] = (DEFAULT_BASE,)
 
     def __post_init__(self) -> None:
-        from argmine.models.encoder import spec
-
         if not self.bases:
             raise LinkEvaluationError("the frozen role model needs at least one base encoder")
         for base in self.bases:
-            spec(base)
+            frozen_vectors(base)  # an unknown base fails here; nothing is loaded until first use
 
     @property
     def name(self) -> str:
-        return "frozen_lr" if self.bases == ("minilm",) else f"frozen_lr ({' + '.join(self.bases)})"
+        return "frozen_lr" if self.bases == (DEFAULT_BASE,) else f"frozen_lr ({' + '.join(self.bases)})"
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         return np.concatenate([frozen_vectors(base)(list(texts)) for base in self.bases], axis=1)
